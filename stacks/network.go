@@ -1,0 +1,35 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/djangocdk/djangocdk/constructs/network"
+)
+
+// NetworkLayer is the layer name of the Network stack.
+const NetworkLayer = "network"
+
+// NetworkStack holds the environment's VPC.
+type NetworkStack struct {
+	// Stack is the CloudFormation stack.
+	Stack awscdk.Stack
+	// Vpc is the VPC that every other layer places its resources in.
+	Vpc awsec2.IVpc
+}
+
+// NewNetworkStack creates the Network stack of cfg's environment.
+func NewNetworkStack(scope constructs.Construct, cfg *Config) (*NetworkStack, error) {
+	stack := newStack(scope, cfg, NetworkLayer, "VPC with public, private and isolated subnets, NAT, S3 endpoint and flow logs")
+	net, err := network.New(stack, "Network", &network.Props{
+		AvailabilityZones: cfg.AvailabilityZones,
+		Cidr:              cfg.Network.Cidr,
+		NatGateways:       cfg.Network.NatGateways,
+		FlowLogRetention:  Retention(cfg.Network.FlowLogRetentionDays),
+		RemovalPolicy:     cfg.Removal(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &NetworkStack{Stack: stack, Vpc: net.Vpc()}, nil
+}

@@ -1,0 +1,63 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// ManagedBy is the value of the ManagedBy tag on every resource.
+const ManagedBy = "djangocdk"
+
+// Stacks are the stacks of one environment, each exposing the typed
+// references that later layers take through their props.
+type Stacks struct {
+	// Network holds the VPC.
+	Network *NetworkStack
+}
+
+// All returns the environment's stacks in deployment order.
+func (s *Stacks) All() []awscdk.Stack {
+	return []awscdk.Stack{s.Network.Stack}
+}
+
+// New creates every stack of cfg's environment in app and applies cdk-nag's
+// AwsSolutions checks to them, with a compliance report per stack in the
+// cloud assembly. Any error is returned before a stack is synthesized.
+func New(app awscdk.App, cfg *Config) (*Stacks, error) {
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{
+		Verbose: jsii.Bool(true),
+		Reports: jsii.Bool(true),
+	}), nil)
+
+	networkStack, err := NewNetworkStack(app, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Stacks{Network: networkStack}, nil
+}
+
+// newStack creates the stack of one layer with the environment's name,
+// account, region, availability zones, protection and tags.
+func newStack(scope constructs.Construct, cfg *Config, layer, description string) awscdk.Stack {
+	name := cfg.StackName(layer)
+	stack := awscdk.NewStack(scope, jsii.String(name), &awscdk.StackProps{
+		StackName:             jsii.String(name),
+		Description:           jsii.String(description),
+		Env:                   &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)},
+		TerminationProtection: jsii.Bool(cfg.TerminationProtection),
+	})
+	// The zones come from config: with an explicit account the CLI would
+	// otherwise look them up, which needs credentials and the network.
+	zonesKey := fmt.Sprintf("availability-zones:account=%s:region=%s", cfg.Account, cfg.Region)
+	stack.Node().SetContext(jsii.String(zonesKey), cfg.AvailabilityZones)
+
+	tags := awscdk.Tags_Of(stack)
+	tags.Add(jsii.String("Project"), jsii.String(cfg.Project), nil)
+	tags.Add(jsii.String("Environment"), jsii.String(cfg.Env), nil)
+	tags.Add(jsii.String("ManagedBy"), jsii.String(ManagedBy), nil)
+	return stack
+}
