@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
@@ -82,16 +81,27 @@ var synthCache = map[string]*synthesized{}
 // the same context (feature flags, config) that the CDK CLI gives the app.
 func synth(t *testing.T, env string) *synthesized {
 	t.Helper()
-	if s, ok := synthCache[env]; ok {
+	return synthVariant(t, env, env, nil)
+}
+
+// synthVariant returns the app of env with edit applied to cdk.json's
+// context, synthesized once under name: a configuration the shipped
+// environments do not use (a proxy, cluster mode, ...).
+func synthVariant(t *testing.T, name, env string, edit func(map[string]any)) *synthesized {
+	t.Helper()
+	if s, ok := synthCache[name]; ok {
 		return s
 	}
 	context := cdkContext(t)
 	context[stacks.EnvKey] = env
+	if edit != nil {
+		edit(context)
+	}
 	cfg, err := stacks.LoadConfig(context)
 	if err != nil {
 		t.Fatalf("config of %s: %v", env, err)
 	}
-	outdir := filepath.Join(outRoot, env)
+	outdir := filepath.Join(outRoot, name)
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(outdir)})
 	var built *stacks.Stacks
 	if err := try(func() { built, err = stacks.New(app, cfg) }); err != nil {
@@ -104,7 +114,7 @@ func synth(t *testing.T, env string) *synthesized {
 		t.Fatalf("synthesizing %s: %v", env, err)
 	}
 	s := &synthesized{cfg: cfg, stacks: built, outdir: outdir}
-	synthCache[env] = s
+	synthCache[name] = s
 	return s
 }
 
@@ -255,6 +265,10 @@ func TestStacks(t *testing.T) {
 				t.Errorf("%s imports an export; cross-stack references must be weak (aws-cdk#7602)", name)
 			}
 		}
+		// Weak references leave the deployment order to stack dependencies.
+		if deps := s.stacks.Data.Stack.Dependencies(); len(*deps) != 1 || *(*deps)[0].StackName() != s.cfg.StackName(stacks.NetworkLayer) {
+			t.Errorf("%s: the Data stack does not depend on the Network stack", env)
+		}
 		assert(t, s.template(t, stacks.NetworkLayer), func(tpl assertions.Template) {
 			tpl.HasResourceProperties(jsii.String("AWS::EC2::VPC"), map[string]any{
 				"Tags": assertions.Match_ArrayWith(&[]any{
@@ -298,95 +312,26 @@ func TestNag(t *testing.T) {
 	}
 }
 
-// TestNetwork checks the subnet tiers, NAT gateways, S3 endpoint and flow
-// logs of each environment.
-func TestNetwork(t *testing.T) {
-	want := map[string]struct {
-		cidr      string
-		nat       int
-		retention float64
-		deletion  string
-	}{
-		"dev":        {"10.10.0.0/16", 1, 7, "Delete"},
-		"staging":    {"10.20.0.0/16", 1, 30, "Retain"},
-		"production": {"10.30.0.0/16", 3, 365, "Retain"},
-	}
-	for _, env := range environments {
-		t.Run(env, func(t *testing.T) {
-			w := want[env]
-			tmpl := synth(t, env).template(t, stacks.NetworkLayer)
-
-			vpcs := resources(tmpl, "AWS::EC2::VPC")
-			if len(vpcs) != 1 {
-				t.Fatalf("%d VPCs, want 1", len(vpcs))
-			}
-			for _, vpc := range vpcs {
-				if got := props(vpc)["CidrBlock"]; got != w.cidr {
-					t.Errorf("VPC CIDR %v, want %s", got, w.cidr)
-				}
-			}
-
-			tiers := map[string][]string{} // subnet type tag -> zones
-			for _, subnet := range resources(tmpl, "AWS::EC2::Subnet") {
-				p := props(subnet)
-				for _, tag := range p["Tags"].([]any) {
-					tag := tag.(map[string]any)
-					if tag["Key"] == "aws-cdk:subnet-type" {
-						tiers[tag["Value"].(string)] = append(tiers[tag["Value"].(string)], p["AvailabilityZone"].(string))
-					}
-				}
-			}
-			for _, tier := range []string{"Public", "Private", "Isolated"} {
-				zones := tiers[tier]
-				sort.Strings(zones)
-				if want := []string{"us-east-1a", "us-east-1b", "us-east-1c"}; fmt.Sprint(zones) != fmt.Sprint(want) {
-					t.Errorf("%s subnets in zones %v, want one in each of %v", tier, zones, want)
-				}
-			}
-			if len(tiers) != 3 {
-				t.Errorf("subnet tiers %v, want Public, Private and Isolated", tiers)
-			}
-
-			if got := len(resources(tmpl, "AWS::EC2::NatGateway")); got != w.nat {
-				t.Errorf("%d NAT gateways, want %d", got, w.nat)
-			}
-			// Isolated subnets have no default route: nothing in them reaches the internet.
-			routes := resources(tmpl, "AWS::EC2::Route")
-			for id := range routes {
-				if strings.Contains(id, "Isolated") {
-					t.Errorf("isolated subnets have a route %s", id)
-				}
-			}
-
-			assert(t, tmpl, func(tpl assertions.Template) {
-				tpl.HasResourceProperties(jsii.String("AWS::EC2::VPCEndpoint"), map[string]any{
-					"VpcEndpointType": "Gateway",
-					"ServiceName":     assertions.Match_ObjectLike(&map[string]any{}),
-				})
-				tpl.HasResourceProperties(jsii.String("AWS::EC2::FlowLog"), map[string]any{
-					"ResourceType":       "VPC",
-					"TrafficType":        "ALL",
-					"LogDestinationType": "cloud-watch-logs",
-				})
-				tpl.HasResource(jsii.String("AWS::Logs::LogGroup"), map[string]any{
-					"Properties":     map[string]any{"RetentionInDays": w.retention},
-					"DeletionPolicy": w.deletion,
-				})
-			})
-			endpoint, _ := json.Marshal(resources(tmpl, "AWS::EC2::VPCEndpoint"))
-			if !strings.Contains(string(endpoint), ".s3") {
-				t.Errorf("the gateway endpoint is not for S3: %s", endpoint)
-			}
-		})
-	}
-}
-
 // TestStatefulLogicalIDs pins the logical IDs of stateful resources: a
 // renamed construct must fail here instead of replacing them in production.
 func TestStatefulLogicalIDs(t *testing.T) {
 	pinned := map[string]map[string]string{
 		stacks.NetworkLayer: {
 			"NetworkFlowLogs2BEC3212": "AWS::Logs::LogGroup",
+		},
+		stacks.DataLayer: {
+			"DatabaseInstanceAA8A5FDE":       "AWS::RDS::DBInstance",
+			"DatabaseCredentials24F58BE6":    "AWS::SecretsManager::Secret",
+			"DatabaseLogspostgresqlBCF4F758": "AWS::Logs::LogGroup",
+			"DatabaseLogsupgradeB93A532B":    "AWS::Logs::LogGroup",
+			"CacheReplicationGroupBFE59FF3":  "AWS::ElastiCache::ReplicationGroup",
+			"CacheAuthToken04672416":         "AWS::SecretsManager::Secret",
+			"CacheSlowLog43E55961":           "AWS::Logs::LogGroup",
+			"StorageMedia9333CB25":           "AWS::S3::Bucket",
+			"StorageStatic176D1A00":          "AWS::S3::Bucket",
+			"StorageAccessLogs96FB524C":      "AWS::S3::Bucket",
+			"SettingsDjango74E76B29":         "AWS::SecretsManager::Secret",
+			"SettingsThirdPartyD7B3C4D1":     "AWS::SecretsManager::Secret",
 		},
 	}
 	tmpls := synth(t, "production")
@@ -421,7 +366,7 @@ func TestBadConfig(t *testing.T) {
 		{"misspelt key", set("env", "staging", "environments.staging.network.natGateway", 2.0),
 			`environments.staging.network.natGateway: unknown key; allowed keys here are cidr, flowLogRetentionDays, natGateways`},
 		{"unknown top-level key in defaults", set("defaults.vpc", map[string]any{}),
-			`defaults.vpc: unknown key; allowed keys here are account, availabilityZones, network, project, region, removalPolicy, terminationProtection`},
+			`defaults.vpc: unknown key; allowed keys here are account, availabilityZones, cache, database, django, network, project, region, removalPolicy, storage, terminationProtection`},
 		{"more NAT gateways than zones", set("env", "staging", "environments.staging.network.natGateways", 5.0),
 			`environments.staging.network.natGateways: 5 is more than the 3 availability zones`},
 		{"no NAT gateway", set("environments.dev.network.natGateways", 0.0),
@@ -460,6 +405,28 @@ func TestBadConfig(t *testing.T) {
 			`environments.dev: "small" is not an object of settings`},
 		{"bad environment name", set("environments.QA", map[string]any{}, "env", "QA"),
 			`environments.QA: "QA" is not a valid environment name; use 1 to 12 lowercase letters and digits, starting with a letter`},
+		{"database instance class", set("environments.dev.database.instanceClass", "t4g.micro"),
+			`environments.dev.database.instanceClass: "t4g.micro" is not an RDS instance class such as db.t4g.micro`},
+		{"database max storage below allocated", set("environments.dev.database.maxAllocatedStorageGiB", 10.0),
+			`environments.dev.database.maxAllocatedStorageGiB: 10 is outside 20 to 65536 (from allocatedStorageGiB up)`},
+		{"database backups too short", set("environments.dev.database.backupRetentionDays", 1.0),
+			`environments.dev.database.backupRetentionDays: 1 is outside 7 to 35 (at least a week of backups)`},
+		{"database name", set("environments.dev.database.name", "my-db"),
+			`environments.dev.database.name: "my-db" is not a PostgreSQL name (up to 63 lowercase letters, digits and underscores)`},
+		{"cache engine", set("environments.dev.cache.engine", "memcached"),
+			`environments.dev.cache.engine: "memcached" is not an engine; use "valkey" or "redis"`},
+		{"cache shards without cluster mode", set("environments.dev.cache.shards", 3.0),
+			`environments.dev.cache.shards: 3 shards need cache.clusterMode true; without it use 1`},
+		{"cache node type", set("environments.dev.cache.nodeType", "t4g.micro"),
+			`environments.dev.cache.nodeType: "t4g.micro" is not an ElastiCache node type such as cache.t4g.micro`},
+		{"cache nodes", set("environments.dev.cache.nodes", 7.0),
+			`environments.dev.cache.nodes: 7 is outside 1 to 6 (a primary and up to 5 replicas)`},
+		{"CORS origin with a path", set("environments.dev.storage.corsAllowedOrigins", []any{"https://app.example.com/"}),
+			`environments.dev.storage.corsAllowedOrigins[0]: "https://app.example.com/" is not an origin such as https://app.example.com (scheme and host, no path or trailing slash)`},
+		{"allowed hosts wildcard", set("environments.dev.django.allowedHosts", []any{"*"}),
+			`environments.dev.django.allowedHosts[0]: "*" is not a host name such as app.example.com or .example.com (no scheme, port or wildcard *)`},
+		{"no allowed hosts", set("defaults.django.allowedHosts", []any{}, "environments.dev.django", map[string]any{}),
+			`defaults.django.allowedHosts: empty; list the host names Django serves, such as app.example.com`},
 		{"two problems at once", set("environments.dev.account", "x", "environments.dev.region", "moon"),
 			`environments.dev.account: "x" is not an AWS account id; use its 12 digits` + "\n" +
 				`environments.dev.region: "moon" is not an AWS region name such as us-east-1`},

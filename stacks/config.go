@@ -16,7 +16,10 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/djangocdk/djangocdk/constructs/cache"
+	"github.com/djangocdk/djangocdk/constructs/database"
 	"github.com/djangocdk/djangocdk/constructs/network"
+	"github.com/djangocdk/djangocdk/constructs/storage"
 )
 
 // Context keys read from cdk.json (or -c on the command line).
@@ -50,6 +53,76 @@ type Config struct {
 	TerminationProtection bool `json:"terminationProtection"`
 	// Network configures the Network stack.
 	Network NetworkConfig `json:"network"`
+	// Database configures RDS PostgreSQL in the Data stack.
+	Database DatabaseConfig `json:"database"`
+	// Cache configures ElastiCache in the Data stack.
+	Cache CacheConfig `json:"cache"`
+	// Storage configures the S3 buckets in the Data stack.
+	Storage StorageConfig `json:"storage"`
+	// Django holds settings of the Django app itself.
+	Django DjangoConfig `json:"django"`
+}
+
+// DatabaseConfig configures RDS PostgreSQL.
+type DatabaseConfig struct {
+	// InstanceClass such as db.t4g.micro.
+	InstanceClass string `json:"instanceClass"`
+	// Name of the database (POSTGRES_DB).
+	Name string `json:"name"`
+	// AllocatedStorageGiB of gp3 storage to start with.
+	AllocatedStorageGiB int `json:"allocatedStorageGiB"`
+	// MaxAllocatedStorageGiB that storage autoscaling may grow to.
+	MaxAllocatedStorageGiB int `json:"maxAllocatedStorageGiB"`
+	// MultiAz runs a standby in a second zone.
+	MultiAz bool `json:"multiAz"`
+	// BackupRetentionDays of automated backups.
+	BackupRetentionDays int `json:"backupRetentionDays"`
+	// LogRetentionDays of the PostgreSQL logs in CloudWatch.
+	LogRetentionDays int `json:"logRetentionDays"`
+	// SlowQueryMs logs statements slower than this.
+	SlowQueryMs int `json:"slowQueryMs"`
+	// IdleInTransactionTimeoutMs ends sessions idle in a transaction.
+	IdleInTransactionTimeoutMs int `json:"idleInTransactionTimeoutMs"`
+	// RotationDays rotates the password; 0 is off.
+	RotationDays int `json:"rotationDays"`
+	// Proxy puts RDS Proxy in front of the database.
+	Proxy bool `json:"proxy"`
+}
+
+// CacheConfig configures ElastiCache.
+type CacheConfig struct {
+	// Engine is "valkey" or "redis".
+	Engine string `json:"engine"`
+	// EngineVersion such as "8.0"; empty picks the construct's default.
+	EngineVersion string `json:"engineVersion"`
+	// NodeType such as cache.t4g.micro.
+	NodeType string `json:"nodeType"`
+	// Nodes per shard; 2 or more turn on failover and Multi-AZ.
+	Nodes int `json:"nodes"`
+	// ClusterMode shards the keyspace (not supported by Celery's broker).
+	ClusterMode bool `json:"clusterMode"`
+	// Shards with cluster mode.
+	Shards int `json:"shards"`
+	// SnapshotRetentionDays of daily snapshots; 0 is off.
+	SnapshotRetentionDays int `json:"snapshotRetentionDays"`
+	// LogRetentionDays of the slow log.
+	LogRetentionDays int `json:"logRetentionDays"`
+}
+
+// StorageConfig configures the S3 buckets.
+type StorageConfig struct {
+	// CorsAllowedOrigins may GET, PUT and POST media from the browser.
+	CorsAllowedOrigins []string `json:"corsAllowedOrigins"`
+	// NoncurrentVersionDays keeps old media versions.
+	NoncurrentVersionDays int `json:"noncurrentVersionDays"`
+	// AccessLogDays keeps S3 access logs.
+	AccessLogDays int `json:"accessLogDays"`
+}
+
+// DjangoConfig holds settings of the Django app.
+type DjangoConfig struct {
+	// AllowedHosts becomes DJANGO_ALLOWED_HOSTS.
+	AllowedHosts []string `json:"allowedHosts"`
 }
 
 // NetworkConfig configures the VPC.
@@ -356,6 +429,10 @@ func (c *Config) validate(src *source) error {
 		v.fail("removalPolicy", "%q is not allowed; use %q or %q", c.RemovalPolicy, removeRetain, removeDestroy)
 	}
 	c.Network.validate(v, zones)
+	c.Database.validate(v)
+	c.Cache.validate(v)
+	c.Storage.validate(v)
+	c.Django.validate(v)
 	if len(v.problems) > 0 {
 		return errors.New(strings.Join(v.problems, "\n"))
 	}
@@ -363,17 +440,80 @@ func (c *Config) validate(src *source) error {
 }
 
 func (n *NetworkConfig) validate(v *validator, zones int) {
-	if err := network.CheckCidr(n.Cidr); err != nil {
-		v.fail("network.cidr", "%v", err)
-	}
+	v.check("network.cidr", network.CheckCidr(n.Cidr))
 	switch {
 	case n.NatGateways < 1:
 		v.fail("network.natGateways", "%d is less than 1; the private subnets reach the internet through NAT", n.NatGateways)
 	case n.NatGateways > zones:
 		v.fail("network.natGateways", "%d is more than the %d availability zones", n.NatGateways, zones)
 	}
-	if _, ok := retentionDays[n.FlowLogRetentionDays]; !ok {
-		v.fail("network.flowLogRetentionDays", "%d is not a CloudWatch Logs retention; allowed: %s", n.FlowLogRetentionDays, allowedRetentions())
+	v.retention("network.flowLogRetentionDays", n.FlowLogRetentionDays)
+}
+
+// retention checks a log retention in days.
+func (v *validator) retention(path string, days int) {
+	if _, ok := retentionDays[days]; !ok {
+		v.fail(path, "%d is not a CloudWatch Logs retention; allowed: %s", days, allowedRetentions())
+	}
+}
+
+// within checks that n is in [lo, hi]; why says what the bounds are.
+func (v *validator) within(path string, n, lo, hi int, why string) {
+	if n < lo || n > hi {
+		v.fail(path, "%d is outside %d to %d (%s)", n, lo, hi, why)
+	}
+}
+
+// check records err, if any, at path.
+func (v *validator) check(path string, err error) {
+	if err != nil {
+		v.fail(path, "%v", err)
+	}
+}
+
+func (d *DatabaseConfig) validate(v *validator) {
+	v.check("database.instanceClass", database.CheckInstanceClass(d.InstanceClass))
+	v.check("database.name", database.CheckName(d.Name))
+	v.within("database.allocatedStorageGiB", d.AllocatedStorageGiB, 20, 65536, "gp3 storage in GiB")
+	v.within("database.maxAllocatedStorageGiB", d.MaxAllocatedStorageGiB, d.AllocatedStorageGiB, 65536, "from allocatedStorageGiB up")
+	v.within("database.backupRetentionDays", d.BackupRetentionDays, 7, 35, "at least a week of backups")
+	v.retention("database.logRetentionDays", d.LogRetentionDays)
+	v.within("database.slowQueryMs", d.SlowQueryMs, 1, 3600000, "milliseconds")
+	v.within("database.idleInTransactionTimeoutMs", d.IdleInTransactionTimeoutMs, 1000, 86400000, "milliseconds")
+	v.within("database.rotationDays", d.RotationDays, 0, 365, "0 turns rotation off")
+}
+
+func (c *CacheConfig) validate(v *validator) {
+	v.check("cache.engine", cache.CheckEngine(c.Engine))
+	v.check("cache.nodeType", cache.CheckNodeType(c.NodeType))
+	v.within("cache.nodes", c.Nodes, 1, 6, "a primary and up to 5 replicas")
+	if c.ClusterMode {
+		v.within("cache.shards", c.Shards, 1, 500, "shards in cluster mode")
+	} else if c.Shards != 1 {
+		v.fail("cache.shards", "%d shards need cache.clusterMode true; without it use 1", c.Shards)
+	}
+	v.within("cache.snapshotRetentionDays", c.SnapshotRetentionDays, 0, 35, "0 turns snapshots off")
+	v.retention("cache.logRetentionDays", c.LogRetentionDays)
+}
+
+func (s *StorageConfig) validate(v *validator) {
+	for i, origin := range s.CorsAllowedOrigins {
+		v.check(fmt.Sprintf("storage.corsAllowedOrigins[%d]", i), storage.CheckOrigin(origin))
+	}
+	v.within("storage.noncurrentVersionDays", s.NoncurrentVersionDays, 1, 3650, "days")
+	v.within("storage.accessLogDays", s.AccessLogDays, 1, 3650, "days")
+}
+
+var hostPattern = regexp.MustCompile(`^\.?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+
+func (d *DjangoConfig) validate(v *validator) {
+	if len(d.AllowedHosts) == 0 {
+		v.fail("django.allowedHosts", "empty; list the host names Django serves, such as app.example.com")
+	}
+	for i, host := range d.AllowedHosts {
+		if !hostPattern.MatchString(host) {
+			v.fail(fmt.Sprintf("django.allowedHosts[%d]", i), "%q is not a host name such as app.example.com or .example.com (no scheme, port or wildcard *)", host)
+		}
 	}
 }
 

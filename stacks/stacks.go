@@ -17,11 +17,13 @@ const ManagedBy = "djangocdk"
 type Stacks struct {
 	// Network holds the VPC.
 	Network *NetworkStack
+	// Data holds the database, the cache, the buckets and the settings.
+	Data *DataStack
 }
 
 // All returns the environment's stacks in deployment order.
 func (s *Stacks) All() []awscdk.Stack {
-	return []awscdk.Stack{s.Network.Stack}
+	return []awscdk.Stack{s.Network.Stack, s.Data.Stack}
 }
 
 // New creates every stack of cfg's environment in app and applies cdk-nag's
@@ -37,7 +39,11 @@ func New(app awscdk.App, cfg *Config) (*Stacks, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Stacks{Network: networkStack}, nil
+	dataStack, err := NewDataStack(app, cfg, networkStack)
+	if err != nil {
+		return nil, err
+	}
+	return &Stacks{Network: networkStack, Data: dataStack}, nil
 }
 
 // newStack creates the stack of one layer with the environment's name,

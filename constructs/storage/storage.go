@@ -1,0 +1,152 @@
+// Package storage provides the S3 buckets of a Django app: one for user
+// uploads (media), one for collectstatic output (static) and one that
+// receives the other two's access logs. All are private, encrypted,
+// TLS-only and have public access blocked.
+package storage
+
+import (
+	"fmt"
+	"net/url"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Props configures a Storage.
+type Props struct {
+	// CorsAllowedOrigins may GET, PUT and POST media from the browser
+	// (direct uploads with presigned URLs), such as "https://app.example.com".
+	// Default: none, and no CORS rule.
+	CorsAllowedOrigins []string
+	// NoncurrentVersionDays keeps overwritten or deleted media versions this
+	// long before they expire. Default: 30.
+	NoncurrentVersionDays int
+	// AccessLogDays keeps access logs this long. Default: 365.
+	AccessLogDays int
+	// RemovalPolicy of the buckets. DESTROY also empties them on deletion.
+	// Default: awscdk.RemovalPolicy_RETAIN.
+	RemovalPolicy awscdk.RemovalPolicy
+}
+
+// Storage holds the media, static and access log buckets.
+type Storage struct {
+	media, static, accessLogs awss3.Bucket
+}
+
+// New creates a Storage under scope, or returns an error naming the first
+// invalid field of props before creating anything.
+func New(scope constructs.Construct, id string, props *Props) (*Storage, error) {
+	p, err := props.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	construct := constructs.NewConstruct(scope, jsii.String(id))
+	destroy := p.RemovalPolicy == awscdk.RemovalPolicy_DESTROY
+
+	accessLogs := awss3.NewBucket(construct, jsii.String("AccessLogs"), &awss3.BucketProps{
+		Encryption:        awss3.BucketEncryption_S3_MANAGED, // the log delivery service cannot write with KMS
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:        jsii.Bool(true),
+		Versioned:         jsii.Bool(false),
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id:         jsii.String("expire-access-logs"),
+			Expiration: awscdk.Duration_Days(jsii.Number(p.AccessLogDays)),
+		}},
+		RemovalPolicy:     p.RemovalPolicy,
+		AutoDeleteObjects: jsii.Bool(destroy),
+	})
+
+	mediaCors := []*awss3.CorsRule{}
+	if len(p.CorsAllowedOrigins) > 0 {
+		mediaCors = append(mediaCors, &awss3.CorsRule{
+			AllowedOrigins: jsii.Strings(p.CorsAllowedOrigins...),
+			AllowedMethods: &[]awss3.HttpMethods{awss3.HttpMethods_GET, awss3.HttpMethods_PUT, awss3.HttpMethods_POST},
+			AllowedHeaders: jsii.Strings("*"),
+			ExposedHeaders: jsii.Strings("ETag"),
+			MaxAge:         jsii.Number(3600),
+		})
+	}
+	media := awss3.NewBucket(construct, jsii.String("Media"), &awss3.BucketProps{
+		Encryption:             awss3.BucketEncryption_S3_MANAGED,
+		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:             jsii.Bool(true),
+		Versioned:              jsii.Bool(true), // an overwritten or deleted upload can be restored
+		Cors:                   &mediaCors,
+		ServerAccessLogsBucket: accessLogs,
+		ServerAccessLogsPrefix: jsii.String("media/"),
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id:                                  jsii.String("expire-old-versions"),
+			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(p.NoncurrentVersionDays)),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+			ExpiredObjectDeleteMarker:           jsii.Bool(true),
+		}},
+		RemovalPolicy:     p.RemovalPolicy,
+		AutoDeleteObjects: jsii.Bool(destroy),
+	})
+	static := awss3.NewBucket(construct, jsii.String("Static"), &awss3.BucketProps{
+		Encryption:             awss3.BucketEncryption_S3_MANAGED,
+		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:             jsii.Bool(true),
+		Versioned:              jsii.Bool(false), // collectstatic output is rebuilt from the image
+		ServerAccessLogsBucket: accessLogs,
+		ServerAccessLogsPrefix: jsii.String("static/"),
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id:                                  jsii.String("abort-incomplete-uploads"),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+		}},
+		RemovalPolicy:     p.RemovalPolicy,
+		AutoDeleteObjects: jsii.Bool(destroy),
+	})
+	return &Storage{media: media, static: static, accessLogs: accessLogs}, nil
+}
+
+// Media returns the bucket for user uploads.
+func (s *Storage) Media() awss3.IBucket { return s.media }
+
+// Static returns the bucket for collectstatic output.
+func (s *Storage) Static() awss3.IBucket { return s.static }
+
+// AccessLogs returns the bucket that receives the access logs.
+func (s *Storage) AccessLogs() awss3.IBucket { return s.accessLogs }
+
+// CheckOrigin reports whether origin is a browser origin such as
+// https://app.example.com (a scheme and a host, no path).
+func CheckOrigin(origin string) error {
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
+		return fmt.Errorf("%q is not an origin such as https://app.example.com (scheme and host, no path or trailing slash)", origin)
+	}
+	return nil
+}
+
+func (props *Props) withDefaults() (Props, error) {
+	var p Props
+	if props != nil {
+		p = *props
+	}
+	if p.NoncurrentVersionDays == 0 {
+		p.NoncurrentVersionDays = 30
+	}
+	if p.AccessLogDays == 0 {
+		p.AccessLogDays = 365
+	}
+	if p.RemovalPolicy == "" {
+		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	for i, origin := range p.CorsAllowedOrigins {
+		if err := CheckOrigin(origin); err != nil {
+			return p, fmt.Errorf("storage.Props.CorsAllowedOrigins[%d]: %w", i, err)
+		}
+	}
+	switch {
+	case p.NoncurrentVersionDays < 1:
+		return p, fmt.Errorf("storage.Props.NoncurrentVersionDays: %d is less than 1", p.NoncurrentVersionDays)
+	case p.AccessLogDays < 1:
+		return p, fmt.Errorf("storage.Props.AccessLogDays: %d is less than 1", p.AccessLogDays)
+	case p.RemovalPolicy != awscdk.RemovalPolicy_RETAIN && p.RemovalPolicy != awscdk.RemovalPolicy_DESTROY:
+		return p, fmt.Errorf("storage.Props.RemovalPolicy: %q is not RETAIN or DESTROY", p.RemovalPolicy)
+	}
+	return p, nil
+}

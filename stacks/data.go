@@ -1,0 +1,222 @@
+package stacks
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/djangocdk/djangocdk/constructs/appsettings"
+	"github.com/djangocdk/djangocdk/constructs/cache"
+	"github.com/djangocdk/djangocdk/constructs/database"
+	"github.com/djangocdk/djangocdk/constructs/network"
+	"github.com/djangocdk/djangocdk/constructs/storage"
+)
+
+// DataLayer is the layer name of the Data stack.
+const DataLayer = "data"
+
+// DataStack holds the environment's state: PostgreSQL, the cache, the
+// buckets, the secrets and parameters, and the security groups that the
+// compute layer attaches to its tasks to reach them.
+type DataStack struct {
+	// Stack is the CloudFormation stack.
+	Stack awscdk.Stack
+	// Database is RDS PostgreSQL (and its proxy, when configured).
+	Database *database.Database
+	// Cache is ElastiCache, the Celery broker and Django cache.
+	Cache *cache.Cache
+	// Storage holds the media, static and access log buckets.
+	Storage *storage.Storage
+	// Settings holds the Django secret key, the third-party secret and the
+	// non-secret parameters.
+	Settings *appsettings.Settings
+	// TaskSecurityGroups are the only sources the database and cache accept.
+	TaskSecurityGroups TaskSecurityGroups
+}
+
+// TaskSecurityGroups are the security groups of the compute layer's tasks,
+// one per role so that each can be told apart in flow logs and rules.
+type TaskSecurityGroups struct {
+	Web, Worker, Beat, Migration awsec2.ISecurityGroup
+}
+
+// byRole returns the groups keyed by role name, in a fixed order.
+func (t TaskSecurityGroups) byRole() []struct {
+	role  string
+	group awsec2.ISecurityGroup
+} {
+	return []struct {
+		role  string
+		group awsec2.ISecurityGroup
+	}{{"web", t.Web}, {"worker", t.Worker}, {"beat", t.Beat}, {"migration", t.Migration}}
+}
+
+// Parameter names: the environment variables the containers receive from
+// SSM Parameter Store.
+const (
+	ParamAllowedHosts  = "DJANGO_ALLOWED_HOSTS"
+	ParamPostgresHost  = "POSTGRES_HOST"
+	ParamPostgresPort  = "POSTGRES_PORT"
+	ParamPostgresDB    = "POSTGRES_DB"
+	ParamRedisURL      = "REDIS_URL"
+	ParamBrokerURL     = "CELERY_BROKER_URL"
+	ParamMediaBucket   = "DJANGO_AWS_STORAGE_BUCKET_NAME"
+	ParamStaticBucket  = "DJANGO_AWS_STATIC_BUCKET_NAME"
+	ParamBucketsRegion = "DJANGO_AWS_S3_REGION_NAME"
+)
+
+// NewDataStack creates the Data stack of cfg's environment in net's VPC.
+func NewDataStack(scope constructs.Construct, cfg *Config, net *NetworkStack) (*DataStack, error) {
+	stack := newStack(scope, cfg, DataLayer, "PostgreSQL, ElastiCache, S3 buckets, secrets and parameters")
+	isolated := &awsec2.SubnetSelection{SubnetGroupName: jsii.String(network.IsolatedSubnets)}
+	secretPrefix := cfg.Project + "/" + cfg.Env + "/"
+
+	tasks := TaskSecurityGroups{}
+	for _, g := range []struct {
+		target *awsec2.ISecurityGroup
+		role   string
+	}{{&tasks.Web, "Web"}, {&tasks.Worker, "Worker"}, {&tasks.Beat, "Beat"}, {&tasks.Migration, "Migration"}} {
+		*g.target = awsec2.NewSecurityGroup(stack, jsii.String(g.role+"Tasks"), &awsec2.SecurityGroupProps{
+			Vpc:         net.Vpc,
+			Description: jsii.String(g.role + " tasks of " + cfg.StackName("compute")),
+			// Tasks call AWS APIs, ECR and third-party services over HTTPS.
+			AllowAllOutbound: jsii.Bool(true),
+		})
+	}
+
+	dbRemoval := awscdk.RemovalPolicy_SNAPSHOT
+	if cfg.Removal() == awscdk.RemovalPolicy_DESTROY {
+		dbRemoval = awscdk.RemovalPolicy_DESTROY
+	}
+	db, err := database.New(stack, "Database", &database.Props{
+		Vpc:                        net.Vpc,
+		Subnets:                    isolated,
+		InstanceIdentifier:         cfg.Project + "-" + cfg.Env,
+		InstanceClass:              cfg.Database.InstanceClass,
+		DatabaseName:               cfg.Database.Name,
+		SecretName:                 secretPrefix + "database",
+		AllocatedStorageGiB:        cfg.Database.AllocatedStorageGiB,
+		MaxAllocatedStorageGiB:     cfg.Database.MaxAllocatedStorageGiB,
+		MultiAz:                    cfg.Database.MultiAz,
+		BackupRetentionDays:        cfg.Database.BackupRetentionDays,
+		RemovalPolicy:              dbRemoval,
+		LogRetention:               Retention(cfg.Database.LogRetentionDays),
+		SlowQueryMs:                cfg.Database.SlowQueryMs,
+		IdleInTransactionTimeoutMs: cfg.Database.IdleInTransactionTimeoutMs,
+		RotationDays:               cfg.Database.RotationDays,
+		RotationSubnets:            &awsec2.SubnetSelection{SubnetGroupName: jsii.String(network.PrivateSubnets)},
+		Proxy:                      cfg.Database.Proxy,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	redis, err := cache.New(stack, "Cache", &cache.Props{
+		Vpc:                   net.Vpc,
+		Subnets:               isolated,
+		Name:                  cfg.Project + "-" + cfg.Env,
+		Engine:                cfg.Cache.Engine,
+		EngineVersion:         cfg.Cache.EngineVersion,
+		NodeType:              cfg.Cache.NodeType,
+		Nodes:                 cfg.Cache.Nodes,
+		ClusterMode:           cfg.Cache.ClusterMode,
+		Shards:                cfg.Cache.Shards,
+		SnapshotRetentionDays: cfg.Cache.SnapshotRetentionDays,
+		SecretName:            secretPrefix + "cache",
+		LogRetention:          Retention(cfg.Cache.LogRetentionDays),
+		RemovalPolicy:         cfg.Removal(),
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	for _, t := range tasks.byRole() {
+		db.AllowFrom(t.group, "PostgreSQL from "+t.role+" tasks")
+		redis.AllowFrom(t.group, "Cache from "+t.role+" tasks")
+	}
+
+	buckets, err := storage.New(stack, "Storage", &storage.Props{
+		CorsAllowedOrigins:    cfg.Storage.CorsAllowedOrigins,
+		NoncurrentVersionDays: cfg.Storage.NoncurrentVersionDays,
+		AccessLogDays:         cfg.Storage.AccessLogDays,
+		RemovalPolicy:         cfg.Removal(),
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	settings, err := appsettings.New(stack, "Settings", &appsettings.Props{
+		ParameterPrefix: "/" + secretPrefix,
+		SecretPrefix:    secretPrefix,
+		RemovalPolicy:   cfg.Removal(),
+		Parameters: map[string]*string{
+			ParamAllowedHosts:  jsii.String(strings.Join(cfg.Django.AllowedHosts, ",")),
+			ParamPostgresHost:  db.Host(),
+			ParamPostgresPort:  jsii.String(strconv.Itoa(database.Port)),
+			ParamPostgresDB:    jsii.String(db.DatabaseName()),
+			ParamRedisURL:      redis.URL(),
+			ParamBrokerURL:     redis.URL(),
+			ParamMediaBucket:   buckets.Media().BucketName(),
+			ParamStaticBucket:  buckets.Static().BucketName(),
+			ParamBucketsRegion: jsii.String(cfg.Region),
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	suppressDataFindings(cfg, db, redis, settings)
+	for _, output := range []struct {
+		name  string
+		value *string
+	}{
+		// Operators put the third-party keys here before the first deploy of the compute layer.
+		{"ThirdPartySecretName", settings.ThirdPartySecret().SecretName()},
+		{"DatabaseSecretName", db.Secret().SecretName()},
+		{"MediaBucketName", buckets.Media().BucketName()},
+		{"StaticBucketName", buckets.Static().BucketName()},
+	} {
+		awscdk.NewCfnOutput(stack, jsii.String(output.name), &awscdk.CfnOutputProps{Value: output.value})
+	}
+	return &DataStack{
+		Stack:              stack,
+		Database:           db,
+		Cache:              redis,
+		Storage:            buckets,
+		Settings:           settings,
+		TaskSecurityGroups: tasks,
+	}, nil
+}
+
+// suppressDataFindings records why the cdk-nag findings that the Data
+// stack's configuration accepts do not apply.
+func suppressDataFindings(cfg *Config, db *database.Database, redis *cache.Cache, settings *appsettings.Settings) {
+	const portReason = "A non-default port only hides from scanners that cannot reach the server anyway: it sits in isolated subnets and its security group admits only the app's task security groups."
+	suppress(db.Instance(), "AwsSolutions-RDS11", portReason)
+	suppress(redis.ReplicationGroup(), "AwsSolutions-AEC5", portReason)
+	if cfg.Database.RotationDays == 0 {
+		suppress(db.Secret(), "AwsSolutions-SMG4",
+			"Rotation is off by config (database.rotationDays: 0) in this environment: running tasks keep the old password until they restart, so teams turn it on once they restart tasks on rotation.")
+	}
+	if !cfg.Database.MultiAz {
+		suppress(db.Instance(), "AwsSolutions-RDS3",
+			"Single-AZ by config (database.multiAz: false) to halve the cost of a non-production database; production runs Multi-AZ.")
+	}
+	if cfg.Removal() == awscdk.RemovalPolicy_DESTROY {
+		suppress(db.Instance(), "AwsSolutions-RDS10",
+			"This environment is disposable by config (removalPolicy: destroy); every retained environment has deletion protection.")
+	}
+	if cfg.Cache.Nodes < 2 {
+		suppress(redis.ReplicationGroup(), "AwsSolutions-AEC4",
+			"A single node by config (cache.nodes: 1) in a non-production environment; production runs a replica in a second zone with automatic failover.")
+	}
+	suppress(redis.Secret(), "AwsSolutions-SMG4",
+		"An ElastiCache AUTH token changes through modify-replication-group with a ROTATE strategy, which Secrets Manager rotation functions do not drive; rotate it deliberately.")
+	suppress(settings.DjangoSecret(), "AwsSolutions-SMG4",
+		"Rotating Django's SECRET_KEY logs every user out and invalidates signed data; rotate it deliberately, keeping the old key in SECRET_KEY_FALLBACKS.")
+	suppress(settings.ThirdPartySecret(), "AwsSolutions-SMG4",
+		"Third parties issue these keys and rotate them at their end; operators paste new values in.")
+}
