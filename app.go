@@ -15,7 +15,7 @@ import (
 func main() {
 	app := awscdk.NewApp(nil)
 	if err := build(app); err != nil {
-		fmt.Fprintln(os.Stderr, "djangocdk: configuration error:\n"+err.Error())
+		fmt.Fprintln(os.Stderr, "djangocdk: "+err.Error())
 		os.Exit(1)
 	}
 	// No jsii.Close here: with it every run ends with a spurious "Runtime
@@ -37,16 +37,26 @@ func build(app awscdk.App) error {
 	}
 	cfg, err := stacks.LoadConfig(context)
 	if err != nil {
-		return err
+		return fmt.Errorf("configuration error:\n%w", err)
 	}
-	return try(func() { _, err = stacks.New(app, cfg) })
+	if err := try(func() { _, err = stacks.New(app, cfg) }); err != nil {
+		return fmt.Errorf("building the stacks: %w", err)
+	}
+	if err != nil {
+		return fmt.Errorf("building the stacks: %w", err)
+	}
+	return nil
 }
 
 // try runs f and turns a panic raised by the CDK (through jsii) into an
-// error holding the message without the JavaScript stack trace.
+// error holding the message without the JavaScript stack trace. With
+// DJANGOCDK_TRACE set, the panic goes on, with its Go stack trace.
 func try(f func()) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
+			if os.Getenv("DJANGOCDK_TRACE") != "" {
+				panic(r)
+			}
 			msg := fmt.Sprint(r)
 			if i := strings.Index(msg, "\n    at "); i >= 0 {
 				msg = msg[:i]

@@ -366,7 +366,7 @@ func TestBadConfig(t *testing.T) {
 		{"misspelt key", set("env", "staging", "environments.staging.network.natGateway", 2.0),
 			`environments.staging.network.natGateway: unknown key; allowed keys here are cidr, flowLogRetentionDays, natGateways`},
 		{"unknown top-level key in defaults", set("defaults.vpc", map[string]any{}),
-			`defaults.vpc: unknown key; allowed keys here are account, availabilityZones, cache, database, django, network, project, region, removalPolicy, storage, terminationProtection`},
+			`defaults.vpc: unknown key; allowed keys here are account, availabilityZones, cache, compute, database, django, network, project, region, registry, removalPolicy, storage, terminationProtection`},
 		{"more NAT gateways than zones", set("env", "staging", "environments.staging.network.natGateways", 5.0),
 			`environments.staging.network.natGateways: 5 is more than the 3 availability zones`},
 		{"no NAT gateway", set("environments.dev.network.natGateways", 0.0),
@@ -427,6 +427,41 @@ func TestBadConfig(t *testing.T) {
 			`environments.dev.django.allowedHosts[0]: "*" is not a host name such as app.example.com or .example.com (no scheme, port or wildcard *)`},
 		{"no allowed hosts", set("defaults.django.allowedHosts", []any{}, "environments.dev.django", map[string]any{}),
 			`defaults.django.allowedHosts: empty; list the host names Django serves, such as app.example.com`},
+		{"ALB idle timeout not above gunicorn's", set("environments.dev.compute.web.albIdleTimeoutSeconds", 60.0),
+			"timeouts out of order: environments.dev.compute.web.albIdleTimeoutSeconds (60 s) must be greater than defaults.compute.web.gunicorn.timeoutSeconds (60 s): otherwise the load balancer gives up on responses gunicorn is still producing (504s)"},
+		{"gunicorn timeout not above the request budget", set("environments.dev.compute.web.requestBudgetSeconds", 60.0, "environments.dev.compute.web.deregistrationDelaySeconds", 60.0, "environments.dev.compute.web.gunicorn", map[string]any{"gracefulTimeoutSeconds": 60.0}, "environments.dev.compute.web.stopTimeoutSeconds", 90.0),
+			"timeouts out of order: defaults.compute.web.gunicorn.timeoutSeconds (60 s) must be greater than environments.dev.compute.web.requestBudgetSeconds (60 s): otherwise gunicorn kills workers serving legitimate slow requests"},
+		{"keep-alive not above the ALB idle timeout", set("environments.dev.compute.web.gunicorn", map[string]any{"keepaliveSeconds": 5.0}),
+			"timeouts out of order: environments.dev.compute.web.gunicorn.keepaliveSeconds (5 s) must be greater than defaults.compute.web.albIdleTimeoutSeconds (65 s): otherwise gunicorn closes connections the load balancer still reuses (sporadic 502s)"},
+		{"deregistration delay shorter than requests", set("environments.dev.compute.web.deregistrationDelaySeconds", 10.0),
+			"timeouts out of order: environments.dev.compute.web.deregistrationDelaySeconds (10 s) must be at least defaults.compute.web.requestBudgetSeconds (30 s): otherwise requests in flight are cut when a task leaves the load balancer during a deploy"},
+		{"graceful timeout shorter than requests", set("environments.dev.compute.web.gunicorn", map[string]any{"gracefulTimeoutSeconds": 20.0}),
+			"timeouts out of order: environments.dev.compute.web.gunicorn.gracefulTimeoutSeconds (20 s) must be at least defaults.compute.web.requestBudgetSeconds (30 s): otherwise requests in flight at SIGTERM are killed"},
+		{"stop timeout not above the graceful timeout", set("environments.dev.compute.web.stopTimeoutSeconds", 30.0),
+			"timeouts out of order: environments.dev.compute.web.stopTimeoutSeconds (30 s) must be greater than defaults.compute.web.gunicorn.gracefulTimeoutSeconds (30 s): otherwise ECS sends SIGKILL before gunicorn's graceful shutdown ends"},
+		{"stop timeout above Fargate's limit", set("environments.dev.compute.web.stopTimeoutSeconds", 180.0),
+			"environments.dev.compute.web.stopTimeoutSeconds: 180 is outside 1 to 120 (Fargate's limit)"},
+		{"connection budget", set("environments.dev.compute.web.maxTasks", 10.0, "environments.dev.compute.web.gunicorn", map[string]any{"workers": 4.0, "threads": 8.0}),
+			"defaults.database.instanceClass: connection budget exceeded: web 10 tasks x 4 workers x 8 threads = 320, queues celery 2 x 4, beat 1 and migration 1 make 330 connections; db.t4g.micro allows about 79 (max_connections), 63 with a 80% margin. " +
+				"Lower compute.web.maxTasks, the gunicorn workers or threads, or the queues' maxTasks or concurrency; choose a larger database.instanceClass; or set database.proxy to true"},
+		{"web command runs migrations", set("environments.dev.compute.web.command", []any{"sh", "-c", "python manage.py migrate && gunicorn config.wsgi"}),
+			`environments.dev.compute.web.command: ["sh" "-c" "python manage.py migrate && gunicorn config.wsgi"] runs migrations; only the migration task may (every task start would run them again)`},
+		{"worker command runs migrations", set("environments.dev.compute.queues", []any{map[string]any{"name": "celery", "concurrency": 2.0, "cpu": 256.0, "memoryMiB": 512.0, "minTasks": 1.0, "maxTasks": 1.0, "stopTimeoutSeconds": 120.0, "command": []any{"/start-celeryworker", "migrate"}}}),
+			`environments.dev.compute.queues[0].command: ["/start-celeryworker" "migrate"] runs migrations; only the migration task may (every task start would run them again)`},
+		{"queue listed twice", set("environments.dev.compute.queues", []any{
+			map[string]any{"name": "celery", "concurrency": 2.0, "cpu": 256.0, "memoryMiB": 512.0, "minTasks": 1.0, "maxTasks": 1.0, "stopTimeoutSeconds": 120.0},
+			map[string]any{"name": "celery", "concurrency": 2.0, "cpu": 256.0, "memoryMiB": 512.0, "minTasks": 1.0, "maxTasks": 1.0, "stopTimeoutSeconds": 120.0}}),
+			`environments.dev.compute.queues[1].name: "celery" is listed twice; one worker service per queue`},
+		{"worker scaled from zero", set("environments.dev.compute.queues", []any{map[string]any{"name": "celery", "concurrency": 2.0, "cpu": 256.0, "memoryMiB": 512.0, "minTasks": 0.0, "maxTasks": 1.0, "stopTimeoutSeconds": 120.0}}),
+			`environments.dev.compute.queues[0].minTasks: 0 is outside 1 to 1000 (at least 1: target tracking cannot scale out from zero)`},
+		{"Fargate size", set("environments.dev.compute.beat.memoryMiB", 4096.0),
+			`environments.dev.compute.beat.memoryMiB: 4096 MiB of memory does not go with cpu 256 on Fargate (see the task size table)`},
+		{"certificate in another region", set("environments.dev.compute.web.certificateArn", "arn:aws:acm:eu-west-1:111111111111:certificate/0f0e0d0c-0b0a-0908-0706-050403020100"),
+			`environments.dev.compute.web.certificateArn: "arn:aws:acm:eu-west-1:111111111111:certificate/0f0e0d0c-0b0a-0908-0706-050403020100" is in eu-west-1; the load balancer needs a certificate in us-east-1`},
+		{"third-party secret shadows a setting", set("environments.dev.django.thirdPartySecrets", []any{"SENTRY_DSN", "POSTGRES_PASSWORD"}),
+			`environments.dev.django.thirdPartySecrets[1]: "POSTGRES_PASSWORD" is set by djangocdk itself; pick another name`},
+		{"cpu architecture", set("environments.dev.compute.cpuArchitecture", "arm64"),
+			`environments.dev.compute.cpuArchitecture: "arm64" is not allowed; use "ARM64" (Graviton) or "X86_64"`},
 		{"two problems at once", set("environments.dev.account", "x", "environments.dev.region", "moon"),
 			`environments.dev.account: "x" is not an AWS account id; use its 12 digits` + "\n" +
 				`environments.dev.region: "moon" is not an AWS region name such as us-east-1`},
@@ -441,8 +476,8 @@ func TestBadConfig(t *testing.T) {
 			if err == nil {
 				t.Fatalf("no error, want %q", c.want)
 			}
-			if err.Error() != c.want {
-				t.Errorf("error:\n%s\nwant:\n%s", err, c.want)
+			if want := "configuration error:\n" + c.want; err.Error() != want {
+				t.Errorf("error:\n%s\nwant:\n%s", err, want)
 			}
 			if n := len(*app.Node().Children()); n != 0 {
 				t.Errorf("%d stacks were created before the error; config must be checked first", n)

@@ -271,15 +271,18 @@ func TestDataSecurityGroups(t *testing.T) {
 				}
 			}
 			ingress := ingressBySecurityGroup(tmpl)
-			for _, target := range []string{"DatabaseSecurityGroup", "CacheSecurityGroup"} {
+			for target, want := range map[string][]string{
+				"DatabaseSecurityGroup": {"WebTasks", "WorkerTasks", "BeatTasks", "MigrationTasks"},
+				"CacheSecurityGroup":    {"WebTasks", "WorkerTasks", "BeatTasks", "MigrationTasks", "QueueMetricsTasks"},
+			} {
 				sources := strings.Join(ingress[target], " ")
-				for _, role := range []string{"WebTasks", "WorkerTasks", "BeatTasks", "MigrationTasks"} {
+				for _, role := range want {
 					if !strings.Contains(sources, role) {
 						t.Errorf("%s does not admit %s: %s", target, role, sources)
 					}
 				}
-				if len(ingress[target]) != 4 {
-					t.Errorf("%s admits %d sources, want the 4 task groups", target, len(ingress[target]))
+				if len(ingress[target]) != len(want) {
+					t.Errorf("%s admits %d sources, want %v", target, len(ingress[target]), want)
 				}
 			}
 			// Neither the database nor the cache opens connections out.

@@ -16,8 +16,12 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/djangocdk/djangocdk/constructs/apptask"
 	"github.com/djangocdk/djangocdk/constructs/cache"
+	"github.com/djangocdk/djangocdk/constructs/celeryworker"
 	"github.com/djangocdk/djangocdk/constructs/database"
+	"github.com/djangocdk/djangocdk/constructs/djangoweb"
+	"github.com/djangocdk/djangocdk/constructs/migration"
 	"github.com/djangocdk/djangocdk/constructs/network"
 	"github.com/djangocdk/djangocdk/constructs/storage"
 )
@@ -61,6 +65,84 @@ type Config struct {
 	Storage StorageConfig `json:"storage"`
 	// Django holds settings of the Django app itself.
 	Django DjangoConfig `json:"django"`
+	// Registry configures the ECR repository.
+	Registry RegistryConfig `json:"registry"`
+	// Compute configures the ECS services and tasks.
+	Compute ComputeConfig `json:"compute"`
+}
+
+// RegistryConfig configures the ECR repository.
+type RegistryConfig struct {
+	// KeepImages is how many tagged images (releases) are kept.
+	KeepImages int `json:"keepImages"`
+	// UntaggedDays after which untagged images expire.
+	UntaggedDays int `json:"untaggedDays"`
+}
+
+// ComputeConfig configures the ECS cluster's services and tasks.
+type ComputeConfig struct {
+	// CpuArchitecture of the image: ARM64 (Graviton) or X86_64.
+	CpuArchitecture string `json:"cpuArchitecture"`
+	// LogRetentionDays of the containers' logs.
+	LogRetentionDays int `json:"logRetentionDays"`
+	// Web configures the Django web service.
+	Web WebConfig `json:"web"`
+	// Queues lists the Celery queues, one worker service each.
+	Queues []QueueConfig `json:"queues"`
+	// Beat configures the Celery beat task.
+	Beat TaskConfig `json:"beat"`
+	// Migration configures the migration task.
+	Migration TaskConfig `json:"migration"`
+}
+
+// WebConfig configures the web service.
+type WebConfig struct {
+	Cpu                        int            `json:"cpu"`
+	MemoryMiB                  int            `json:"memoryMiB"`
+	Port                       int            `json:"port"`
+	MinTasks                   int            `json:"minTasks"`
+	MaxTasks                   int            `json:"maxTasks"`
+	HealthCheckPath            string         `json:"healthCheckPath"`
+	HealthCheckGraceSeconds    int            `json:"healthCheckGraceSeconds"`
+	RequestBudgetSeconds       int            `json:"requestBudgetSeconds"`
+	AlbIdleTimeoutSeconds      int            `json:"albIdleTimeoutSeconds"`
+	DeregistrationDelaySeconds int            `json:"deregistrationDelaySeconds"`
+	StopTimeoutSeconds         int            `json:"stopTimeoutSeconds"`
+	CertificateArn             string         `json:"certificateArn"`
+	CpuTargetPercent           int            `json:"cpuTargetPercent"`
+	RequestsPerTarget          int            `json:"requestsPerTarget"`
+	Command                    []string       `json:"command"`
+	Gunicorn                   GunicornConfig `json:"gunicorn"`
+}
+
+// GunicornConfig configures gunicorn in the web containers.
+type GunicornConfig struct {
+	Workers                int `json:"workers"`
+	Threads                int `json:"threads"`
+	TimeoutSeconds         int `json:"timeoutSeconds"`
+	KeepaliveSeconds       int `json:"keepaliveSeconds"`
+	GracefulTimeoutSeconds int `json:"gracefulTimeoutSeconds"`
+}
+
+// QueueConfig configures the workers of one Celery queue.
+type QueueConfig struct {
+	Name                 string   `json:"name"`
+	Concurrency          int      `json:"concurrency"`
+	Cpu                  int      `json:"cpu"`
+	MemoryMiB            int      `json:"memoryMiB"`
+	MinTasks             int      `json:"minTasks"`
+	MaxTasks             int      `json:"maxTasks"`
+	Spot                 bool     `json:"spot"`
+	TargetBacklogPerTask int      `json:"targetBacklogPerTask"`
+	StopTimeoutSeconds   int      `json:"stopTimeoutSeconds"`
+	Command              []string `json:"command"`
+}
+
+// TaskConfig sizes a one-container task and may override its command.
+type TaskConfig struct {
+	Cpu       int      `json:"cpu"`
+	MemoryMiB int      `json:"memoryMiB"`
+	Command   []string `json:"command"`
 }
 
 // DatabaseConfig configures RDS PostgreSQL.
@@ -123,6 +205,15 @@ type StorageConfig struct {
 type DjangoConfig struct {
 	// AllowedHosts becomes DJANGO_ALLOWED_HOSTS.
 	AllowedHosts []string `json:"allowedHosts"`
+	// SettingsModule becomes DJANGO_SETTINGS_MODULE.
+	SettingsModule string `json:"settingsModule"`
+	// AdminURL becomes DJANGO_ADMIN_URL.
+	AdminURL string `json:"adminUrl"`
+	// CeleryApp is the -A argument of the Celery commands.
+	CeleryApp string `json:"celeryApp"`
+	// ThirdPartySecrets are variables read from the third-party secret,
+	// one JSON field each.
+	ThirdPartySecrets []string `json:"thirdPartySecrets"`
 }
 
 // NetworkConfig configures the VPC.
@@ -433,6 +524,9 @@ func (c *Config) validate(src *source) error {
 	c.Cache.validate(v)
 	c.Storage.validate(v)
 	c.Django.validate(v)
+	c.Registry.validate(v)
+	c.Compute.validate(v, c.Region)
+	c.validateConnections(v)
 	if len(v.problems) > 0 {
 		return errors.New(strings.Join(v.problems, "\n"))
 	}
@@ -514,6 +608,152 @@ func (d *DjangoConfig) validate(v *validator) {
 		if !hostPattern.MatchString(host) {
 			v.fail(fmt.Sprintf("django.allowedHosts[%d]", i), "%q is not a host name such as app.example.com or .example.com (no scheme, port or wildcard *)", host)
 		}
+	}
+	if !dottedPattern.MatchString(d.SettingsModule) {
+		v.fail("django.settingsModule", "%q is not a Python module path such as config.settings.production", d.SettingsModule)
+	}
+	if !dottedPattern.MatchString(d.CeleryApp) {
+		v.fail("django.celeryApp", "%q is not a Python module path such as config.celery_app", d.CeleryApp)
+	}
+	if !adminURLPattern.MatchString(d.AdminURL) {
+		v.fail("django.adminUrl", "%q is not a relative URL path ending in / such as admin/", d.AdminURL)
+	}
+	seen := map[string]bool{}
+	for i, name := range d.ThirdPartySecrets {
+		path := fmt.Sprintf("django.thirdPartySecrets[%d]", i)
+		switch {
+		case !variablePattern.MatchString(name):
+			v.fail(path, "%q is not an environment variable name (A-Z, 0-9, _)", name)
+		case seen[name]:
+			v.fail(path, "%q is listed twice", name)
+		case reservedVariables[name]:
+			v.fail(path, "%q is set by djangocdk itself; pick another name", name)
+		}
+		seen[name] = true
+	}
+}
+
+var (
+	dottedPattern   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+	adminURLPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*/$`)
+	variablePattern = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+)
+
+func (r *RegistryConfig) validate(v *validator) {
+	v.within("registry.keepImages", r.KeepImages, 1, 1000, "tagged images kept for rollbacks")
+	v.within("registry.untaggedDays", r.UntaggedDays, 1, 365, "days")
+}
+
+var certificatePattern = regexp.MustCompile(`^arn:aws[a-z-]*:acm:([a-z0-9-]+):[0-9]{12}:certificate/[0-9a-f-]{36}$`)
+
+func (c *ComputeConfig) validate(v *validator, region string) {
+	if c.CpuArchitecture != "ARM64" && c.CpuArchitecture != "X86_64" {
+		v.fail("compute.cpuArchitecture", "%q is not allowed; use \"ARM64\" (Graviton) or \"X86_64\"", c.CpuArchitecture)
+	}
+	v.retention("compute.logRetentionDays", c.LogRetentionDays)
+
+	w := &c.Web
+	v.check("compute.web.memoryMiB", apptask.CheckSize(w.Cpu, w.MemoryMiB))
+	v.within("compute.web.port", w.Port, 1024, 65535, "an unprivileged port: the image runs as a non-root user")
+	v.within("compute.web.minTasks", w.MinTasks, 1, 1000, "tasks")
+	v.within("compute.web.maxTasks", w.MaxTasks, w.MinTasks, 1000, "from minTasks up")
+	if !strings.HasPrefix(w.HealthCheckPath, "/") {
+		v.fail("compute.web.healthCheckPath", "%q is not a path starting with /", w.HealthCheckPath)
+	}
+	v.within("compute.web.healthCheckGraceSeconds", w.HealthCheckGraceSeconds, 0, 600, "seconds")
+	v.within("compute.web.albIdleTimeoutSeconds", w.AlbIdleTimeoutSeconds, 1, 4000, "the load balancer's range")
+	v.within("compute.web.stopTimeoutSeconds", w.StopTimeoutSeconds, 1, apptask.MaxStopTimeoutSeconds, "Fargate's limit")
+	v.within("compute.web.cpuTargetPercent", w.CpuTargetPercent, 10, 90, "percent")
+	v.within("compute.web.requestsPerTarget", w.RequestsPerTarget, 1, 1000000, "requests per task per minute")
+	v.within("compute.web.gunicorn.workers", w.Gunicorn.Workers, 1, 64, "processes per task")
+	v.within("compute.web.gunicorn.threads", w.Gunicorn.Threads, 1, 64, "threads per worker")
+	keys := map[string]string{
+		"RequestBudget": "compute.web.requestBudgetSeconds", "GunicornTimeout": "compute.web.gunicorn.timeoutSeconds",
+		"GunicornKeepalive": "compute.web.gunicorn.keepaliveSeconds", "GunicornGracefulTimeout": "compute.web.gunicorn.gracefulTimeoutSeconds",
+		"IdleTimeout": "compute.web.albIdleTimeoutSeconds", "DeregistrationDelay": "compute.web.deregistrationDelaySeconds",
+		"StopTimeout": "compute.web.stopTimeoutSeconds",
+	}
+	for _, problem := range djangoweb.CheckTimeouts(w.timeouts(), func(f string) string { return v.src.origin(keys[f]) }) {
+		v.problems = append(v.problems, "timeouts out of order: "+problem)
+	}
+	if w.CertificateArn != "" {
+		if m := certificatePattern.FindStringSubmatch(w.CertificateArn); m == nil {
+			v.fail("compute.web.certificateArn", "%q is not an ACM certificate ARN", w.CertificateArn)
+		} else if m[1] != region {
+			v.fail("compute.web.certificateArn", "%q is in %s; the load balancer needs a certificate in %s", w.CertificateArn, m[1], region)
+		}
+	}
+	v.noMigrations("compute.web.command", w.Command)
+
+	if len(c.Queues) == 0 {
+		v.fail("compute.queues", "empty; list at least Celery's default queue, such as {\"name\": \"celery\"}")
+	}
+	names := map[string]bool{}
+	for i, q := range c.Queues {
+		path := fmt.Sprintf("compute.queues[%d]", i)
+		v.check(path+".name", celeryworker.CheckQueue(q.Name))
+		if names[q.Name] {
+			v.fail(path+".name", "%q is listed twice; one worker service per queue", q.Name)
+		}
+		names[q.Name] = true
+		v.within(path+".concurrency", q.Concurrency, 1, 256, "tasks at once per worker task")
+		v.check(path+".memoryMiB", apptask.CheckSize(q.Cpu, q.MemoryMiB))
+		v.within(path+".minTasks", q.MinTasks, 1, 1000, "at least 1: target tracking cannot scale out from zero")
+		v.within(path+".maxTasks", q.MaxTasks, q.MinTasks, 1000, "from minTasks up")
+		v.within(path+".targetBacklogPerTask", q.TargetBacklogPerTask, 0, 100000, "0 means twice the concurrency")
+		v.within(path+".stopTimeoutSeconds", q.StopTimeoutSeconds, 1, apptask.MaxStopTimeoutSeconds, "Fargate's limit; Celery's warm shutdown needs it")
+		v.noMigrations(path+".command", q.Command)
+	}
+	v.check("compute.beat.memoryMiB", apptask.CheckSize(c.Beat.Cpu, c.Beat.MemoryMiB))
+	v.noMigrations("compute.beat.command", c.Beat.Command)
+	v.check("compute.migration.memoryMiB", apptask.CheckSize(c.Migration.Cpu, c.Migration.MemoryMiB))
+}
+
+// noMigrations rejects a service command that runs migrations: they run
+// once per release in the migration task, not on every task start.
+func (v *validator) noMigrations(path string, command []string) {
+	if migration.RunsMigrations(command) {
+		v.fail(path, "%q runs migrations; only the migration task may (every task start would run them again)", command)
+	}
+}
+
+func (w *WebConfig) timeouts() djangoweb.Timeouts {
+	return djangoweb.Timeouts{
+		RequestBudget: w.RequestBudgetSeconds, GunicornTimeout: w.Gunicorn.TimeoutSeconds,
+		GunicornKeepalive: w.Gunicorn.KeepaliveSeconds, GunicornGracefulTimeout: w.Gunicorn.GracefulTimeoutSeconds,
+		IdleTimeout: w.AlbIdleTimeoutSeconds, DeregistrationDelay: w.DeregistrationDelaySeconds,
+		StopTimeout: w.StopTimeoutSeconds,
+	}
+}
+
+// connectionMargin is the share of max_connections the app may use; the
+// rest is left for superuser, monitoring and console sessions.
+const connectionMargin = 0.8
+
+// validateConnections checks that Django's persistent connections at full
+// scale fit the database, unless RDS Proxy pools them.
+func (c *Config) validateConnections(v *validator) {
+	if c.Database.Proxy || len(v.problems) > 0 {
+		return
+	}
+	maxConnections, known := database.EstimatedMaxConnections(c.Database.InstanceClass)
+	if !known {
+		return // an unknown class is reported by its own check
+	}
+	web := c.Compute.Web.MaxTasks * c.Compute.Web.Gunicorn.Workers * c.Compute.Web.Gunicorn.Threads
+	total := web + 2 // beat and one migration task
+	var queues []string
+	for _, q := range c.Compute.Queues {
+		total += q.MaxTasks * q.Concurrency
+		queues = append(queues, fmt.Sprintf("%s %d x %d", q.Name, q.MaxTasks, q.Concurrency))
+	}
+	budget := int(float64(maxConnections) * connectionMargin)
+	if total > budget {
+		v.problems = append(v.problems, fmt.Sprintf(
+			"%s: connection budget exceeded: web %d tasks x %d workers x %d threads = %d, queues %s, beat 1 and migration 1 make %d connections; %s allows about %d (max_connections), %d with a %d%% margin. "+
+				"Lower compute.web.maxTasks, the gunicorn workers or threads, or the queues' maxTasks or concurrency; choose a larger database.instanceClass; or set database.proxy to true",
+			v.src.origin("database.instanceClass"), c.Compute.Web.MaxTasks, c.Compute.Web.Gunicorn.Workers, c.Compute.Web.Gunicorn.Threads, web,
+			strings.Join(queues, ", "), total, c.Database.InstanceClass, maxConnections, budget, int(connectionMargin*100)))
 	}
 }
 

@@ -39,11 +39,31 @@ type DataStack struct {
 
 // TaskSecurityGroups are the security groups of the compute layer's tasks,
 // one per role so that each can be told apart in flow logs and rules.
+// QueueMetrics, the function that measures the Celery queues, reaches the
+// cache only.
 type TaskSecurityGroups struct {
-	Web, Worker, Beat, Migration awsec2.ISecurityGroup
+	Web, Worker, Beat, Migration, QueueMetrics awsec2.ISecurityGroup
 }
 
-// byRole returns the groups keyed by role name, in a fixed order.
+// importedInto returns the groups as references of stack: rules that the
+// compute layer adds to them (the load balancer to the web tasks) then
+// belong to the Compute stack instead of making the Data stack depend on it.
+func (t TaskSecurityGroups) importedInto(stack awscdk.Stack) TaskSecurityGroups {
+	imported := func(id string, group awsec2.ISecurityGroup) awsec2.ISecurityGroup {
+		return awsec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String(id), group.SecurityGroupId(), &awsec2.SecurityGroupImportOptions{
+			AllowAllOutbound: jsii.Bool(true),
+		})
+	}
+	return TaskSecurityGroups{
+		Web:          imported("WebTasks", t.Web),
+		Worker:       imported("WorkerTasks", t.Worker),
+		Beat:         imported("BeatTasks", t.Beat),
+		Migration:    imported("MigrationTasks", t.Migration),
+		QueueMetrics: imported("QueueMetricsFunction", t.QueueMetrics),
+	}
+}
+
+// byRole returns the groups of the Django tasks keyed by role, in a fixed order.
 func (t TaskSecurityGroups) byRole() []struct {
 	role  string
 	group awsec2.ISecurityGroup
@@ -78,10 +98,10 @@ func NewDataStack(scope constructs.Construct, cfg *Config, net *NetworkStack) (*
 	for _, g := range []struct {
 		target *awsec2.ISecurityGroup
 		role   string
-	}{{&tasks.Web, "Web"}, {&tasks.Worker, "Worker"}, {&tasks.Beat, "Beat"}, {&tasks.Migration, "Migration"}} {
+	}{{&tasks.Web, "Web"}, {&tasks.Worker, "Worker"}, {&tasks.Beat, "Beat"}, {&tasks.Migration, "Migration"}, {&tasks.QueueMetrics, "QueueMetrics"}} {
 		*g.target = awsec2.NewSecurityGroup(stack, jsii.String(g.role+"Tasks"), &awsec2.SecurityGroupProps{
 			Vpc:         net.Vpc,
-			Description: jsii.String(g.role + " tasks of " + cfg.StackName("compute")),
+			Description: jsii.String(g.role + " of " + cfg.StackName(ComputeLayer)),
 			// Tasks call AWS APIs, ECR and third-party services over HTTPS.
 			AllowAllOutbound: jsii.Bool(true),
 		})
@@ -137,6 +157,7 @@ func NewDataStack(scope constructs.Construct, cfg *Config, net *NetworkStack) (*
 		db.AllowFrom(t.group, "PostgreSQL from "+t.role+" tasks")
 		redis.AllowFrom(t.group, "Cache from "+t.role+" tasks")
 	}
+	redis.AllowFrom(tasks.QueueMetrics, "Cache from the queue metrics function")
 
 	buckets, err := storage.New(stack, "Storage", &storage.Props{
 		CorsAllowedOrigins:    cfg.Storage.CorsAllowedOrigins,

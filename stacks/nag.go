@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -15,4 +16,22 @@ func suppress(resource constructs.IConstruct, rule, reason string) {
 	cdknag.NagSuppressions_AddResourceSuppressions(resource, &[]*cdknag.NagPackSuppression{
 		{Id: jsii.String(rule), Reason: jsii.String(reason)},
 	}, jsii.Bool(false))
+}
+
+// suppressWildcards records why the wildcard permissions of role's default
+// policy that match appliesTo (strings, or *cdknag.RegexAppliesTo) are
+// needed; any other wildcard still fails the check.
+func suppressWildcards(role awsiam.IRole, reason string, appliesTo ...any) {
+	policy := role.Node().TryFindChild(jsii.String("DefaultPolicy"))
+	if policy == nil {
+		return
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(policy.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String(reason), AppliesTo: &appliesTo},
+	}, jsii.Bool(false))
+}
+
+// matching returns a cdk-nag finding pattern.
+func matching(regex string) *cdknag.RegexAppliesTo {
+	return &cdknag.RegexAppliesTo{Regex: jsii.String(regex)}
 }

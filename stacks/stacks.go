@@ -19,11 +19,15 @@ type Stacks struct {
 	Network *NetworkStack
 	// Data holds the database, the cache, the buckets and the settings.
 	Data *DataStack
+	// Registry holds the image repository and the released image tag.
+	Registry *RegistryStack
+	// Compute runs the app on ECS Fargate.
+	Compute *ComputeStack
 }
 
 // All returns the environment's stacks in deployment order.
 func (s *Stacks) All() []awscdk.Stack {
-	return []awscdk.Stack{s.Network.Stack, s.Data.Stack}
+	return []awscdk.Stack{s.Network.Stack, s.Data.Stack, s.Registry.Stack, s.Compute.Stack}
 }
 
 // New creates every stack of cfg's environment in app and applies cdk-nag's
@@ -43,7 +47,12 @@ func New(app awscdk.App, cfg *Config) (*Stacks, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Stacks{Network: networkStack, Data: dataStack}, nil
+	registryStack := NewRegistryStack(app, cfg)
+	computeStack, err := NewComputeStack(app, cfg, networkStack, dataStack, registryStack)
+	if err != nil {
+		return nil, err
+	}
+	return &Stacks{Network: networkStack, Data: dataStack, Registry: registryStack, Compute: computeStack}, nil
 }
 
 // newStack creates the stack of one layer with the environment's name,

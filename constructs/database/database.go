@@ -254,6 +254,53 @@ func CheckName(name string) error {
 	return nil
 }
 
+// EstimatedMaxConnections estimates PostgreSQL's default max_connections
+// on RDS for class, LEAST(DBInstanceClassMemory/9531392, 5000), taking
+// about 300 MiB of the class's memory as reserved for the system. ok is
+// false for a class whose memory it does not know.
+func EstimatedMaxConnections(class string) (n int, ok bool) {
+	gib, ok := classMemoryGiB(class)
+	if !ok {
+		return 0, false
+	}
+	usable := (gib*1024 - 300) * 1024 * 1024
+	return min(usable/9531392, 5000), true
+}
+
+// classMemoryGiB knows the memory of the burstable (t), general purpose (m),
+// memory optimized (r) and x-family classes from their size.
+func classMemoryGiB(class string) (int, bool) {
+	parts := strings.Split(class, ".")
+	if len(parts) != 3 || len(parts[1]) == 0 {
+		return 0, false
+	}
+	family, size := parts[1][0], parts[2]
+	if family == 't' {
+		gib, ok := map[string]int{"micro": 1, "small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32}[size]
+		return gib, ok
+	}
+	perVCPU, ok := map[byte]int{'m': 4, 'r': 8, 'x': 16}[family]
+	if !ok {
+		return 0, false
+	}
+	vcpus := 0
+	switch {
+	case size == "large":
+		vcpus = 2
+	case size == "xlarge":
+		vcpus = 4
+	case strings.HasSuffix(size, "xlarge"):
+		n, err := strconv.Atoi(strings.TrimSuffix(size, "xlarge"))
+		if err != nil {
+			return 0, false
+		}
+		vcpus = 4 * n
+	default:
+		return 0, false
+	}
+	return vcpus * perVCPU, true
+}
+
 // SupportsPerformanceInsights reports whether Performance Insights is
 // turned on for class. RDS does not offer it on the micro and small
 // burstable classes for every engine, so it stays off there.

@@ -1,0 +1,461 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/djangocdk/djangocdk/stacks"
+)
+
+// computeVariant is staging with an ACM certificate on the load balancer.
+func computeVariant(t *testing.T) *synthesized {
+	return synthVariant(t, "staging-https", "staging", set(
+		"environments.staging.compute.web.certificateArn", "arn:aws:acm:us-east-1:222222222222:certificate/0f0e0d0c-0b0a-0908-0706-050403020100",
+	))
+}
+
+// byPrefix returns the one resource of type typ whose logical ID starts with prefix.
+func byPrefix(t *testing.T, tmpl map[string]any, typ, prefix string) map[string]any {
+	t.Helper()
+	var found []map[string]any
+	for id, r := range resources(tmpl, typ) {
+		if strings.HasPrefix(id, prefix) {
+			found = append(found, r)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d resources of type %s named %s*, want 1", len(found), typ, prefix)
+	}
+	return found[0]
+}
+
+// container returns the one container of the task definition named prefix*.
+func container(t *testing.T, tmpl map[string]any, prefix string) map[string]any {
+	t.Helper()
+	defs := props(byPrefix(t, tmpl, "AWS::ECS::TaskDefinition", prefix))["ContainerDefinitions"].([]any)
+	if len(defs) != 1 {
+		t.Fatalf("%s has %d containers, want 1", prefix, len(defs))
+	}
+	return defs[0].(map[string]any)
+}
+
+func TestRegistry(t *testing.T) {
+	for _, env := range environments {
+		t.Run(env, func(t *testing.T) {
+			tmpl := synth(t, env).template(t, stacks.RegistryLayer)
+			_, repo := only(t, tmpl, "AWS::ECR::Repository")
+			p := props(repo)
+			if p["ImageTagMutability"] != "IMMUTABLE" || jsonOf(p["ImageScanningConfiguration"]) != `{"ScanOnPush":true}` {
+				t.Errorf("repository %v, want immutable tags and scan on push", p)
+			}
+			if _, ok := p["RepositoryPolicyText"]; ok {
+				t.Errorf("the repository has a resource policy; only the execution roles may pull")
+			}
+			keep := map[string]string{"dev": "30", "staging": "30", "production": "100"}[env]
+			policy := jsonOf(p["LifecyclePolicy"])
+			for _, want := range []string{`\"tagStatus\":\"untagged\"`, `\"countType\":\"sinceImagePushed\"`, `\"countNumber\":1`, `\"tagStatus\":\"any\"`, `\"countType\":\"imageCountMoreThan\",\"countNumber\":` + keep} {
+				if !strings.Contains(policy, want) {
+					t.Errorf("lifecycle policy lacks %s: %s", want, policy)
+				}
+			}
+			wantPolicy := map[bool]string{true: "Delete", false: "Retain"}[env == "dev"]
+			if repo["DeletionPolicy"] != wantPolicy {
+				t.Errorf("DeletionPolicy %v, want %s", repo["DeletionPolicy"], wantPolicy)
+			}
+			if got := parameterValue(t, tmpl, "/myapp/"+env+"/image-tag"); got != `"none"` {
+				t.Errorf("the image tag starts as %s, want none", got)
+			}
+		})
+	}
+}
+
+func TestImageTagOwnedBySSM(t *testing.T) {
+	for _, env := range environments {
+		tmpl := synth(t, env).template(t, stacks.ComputeLayer)
+		var tagParam string
+		for name, p := range tmpl["Parameters"].(map[string]any) {
+			p := p.(map[string]any)
+			if p["Type"] == "AWS::SSM::Parameter::Value<String>" && p["Default"] == "/myapp/"+env+"/image-tag" {
+				tagParam = name
+			}
+		}
+		if tagParam == "" {
+			t.Fatalf("%s: the image tag is not read from /myapp/%s/image-tag at deploy time", env, env)
+		}
+		image := jsonOf(container(t, tmpl, "WebTask")["Image"])
+		if !strings.Contains(image, `{"Ref":"`+tagParam+`"}`) {
+			t.Errorf("%s: the web image %s does not use the tag parameter", env, image)
+		}
+		cond := jsonOf(tmpl["Conditions"].(map[string]any)["ImagePushed"])
+		if cond != `{"Fn::Not":[{"Fn::Equals":[{"Ref":"`+tagParam+`"},"none"]}]}` {
+			t.Errorf("%s: ImagePushed is %s", env, cond)
+		}
+		rule := jsonOf(tmpl["Rules"].(map[string]any)["ImageTagIsACommit"])
+		if !strings.Contains(rule, `{"Fn::Not":[{"Fn::Equals":[{"Ref":"`+tagParam+`"},"latest"]}]}`) {
+			t.Errorf("%s: no rule rejects the tag latest: %s", env, rule)
+		}
+	}
+}
+
+func TestWebService(t *testing.T) {
+	want := map[string]struct {
+		cpu, memory string
+		min, max    float64
+	}{
+		"dev":        {"512", "1024", 1, 2},
+		"staging":    {"512", "1024", 1, 3},
+		"production": {"1024", "2048", 2, 8},
+	}
+	for _, env := range environments {
+		t.Run(env, func(t *testing.T) {
+			w := want[env]
+			tmpl := synth(t, env).template(t, stacks.ComputeLayer)
+			def := props(byPrefix(t, tmpl, "AWS::ECS::TaskDefinition", "WebTask"))
+			if def["Cpu"] != w.cpu || def["Memory"] != w.memory || jsonOf(def["RuntimePlatform"]) != `{"CpuArchitecture":"ARM64","OperatingSystemFamily":"LINUX"}` {
+				t.Errorf("web task %v %v %v", def["Cpu"], def["Memory"], def["RuntimePlatform"])
+			}
+			c := container(t, tmpl, "WebTask")
+			if jsonOf(c["PortMappings"]) != `[{"ContainerPort":8000,"Protocol":"tcp"}]` || c["StopTimeout"] != 45.0 {
+				t.Errorf("web container ports %v, stop timeout %v", c["PortMappings"], c["StopTimeout"])
+			}
+			if cmd := jsonOf(c["Command"]); cmd != `["gunicorn","config.wsgi:application"]` {
+				t.Errorf("web command %s", cmd)
+			}
+
+			svc := props(byPrefix(t, tmpl, "AWS::ECS::Service", "WebService"))
+			if d := jsonOf(svc["DeploymentConfiguration"]); d != `{"DeploymentCircuitBreaker":{"Enable":true,"Rollback":true},"MaximumPercent":200,"MinimumHealthyPercent":100}` {
+				t.Errorf("web deployment %s", d)
+			}
+			if svc["HealthCheckGracePeriodSeconds"] != 60.0 {
+				t.Errorf("grace period %v", svc["HealthCheckGracePeriodSeconds"])
+			}
+			if net := jsonOf(svc["NetworkConfiguration"]); strings.Count(net, "PrivateSubnet") != 3 || !strings.Contains(net, `"AssignPublicIp":"DISABLED"`) {
+				t.Errorf("web tasks are not in the 3 private subnets: %s", net)
+			}
+
+			lb := props(byPrefix(t, tmpl, "AWS::ElasticLoadBalancingV2::LoadBalancer", "WebService"))
+			attrs := jsonOf(lb["LoadBalancerAttributes"])
+			if lb["Scheme"] != "internet-facing" || strings.Count(jsonOf(lb["Subnets"]), "PublicSubnet") != 3 ||
+				!strings.Contains(attrs, `{"Key":"idle_timeout.timeout_seconds","Value":"65"}`) ||
+				!strings.Contains(attrs, `{"Key":"access_logs.s3.enabled","Value":"true"}`) {
+				t.Errorf("load balancer %v", lb)
+			}
+			tg := props(byPrefix(t, tmpl, "AWS::ElasticLoadBalancingV2::TargetGroup", "WebService"))
+			if tg["HealthCheckPath"] != "/healthz" || jsonOf(tg["Matcher"]) != `{"HttpCode":"200"}` ||
+				!strings.Contains(jsonOf(tg["TargetGroupAttributes"]), `{"Key":"deregistration_delay.timeout_seconds","Value":"30"}`) {
+				t.Errorf("target group %v", tg)
+			}
+			// No certificate configured: plain HTTP on 80, nothing else.
+			_, listener := only(t, tmpl, "AWS::ElasticLoadBalancingV2::Listener")
+			if p := props(listener); p["Port"] != 80.0 || p["Protocol"] != "HTTP" {
+				t.Errorf("listener %v", p)
+			}
+
+			target := props(byPrefix(t, tmpl, "AWS::ApplicationAutoScaling::ScalableTarget", "WebService"))
+			if jsonOf(target["MinCapacity"]) != fmt.Sprintf(`{"Fn::If":["ImagePushed",%v,0]}`, w.min) ||
+				jsonOf(target["MaxCapacity"]) != fmt.Sprintf(`{"Fn::If":["ImagePushed",%v,0]}`, w.max) {
+				t.Errorf("web scaling bounds %v %v", target["MinCapacity"], target["MaxCapacity"])
+			}
+			if jsonOf(svc["DesiredCount"]) != `{"Fn::If":["ImagePushed",{"Ref":"AWS::NoValue"},0]}` {
+				t.Errorf("web desired count %v: must be 0 before the first image and left to autoscaling after", svc["DesiredCount"])
+			}
+			policies := ""
+			for id, p := range resources(tmpl, "AWS::ApplicationAutoScaling::ScalingPolicy") {
+				if strings.HasPrefix(id, "WebService") {
+					policies += jsonOf(props(p)["TargetTrackingScalingPolicyConfiguration"])
+				}
+			}
+			if !strings.Contains(policies, `"PredefinedMetricType":"ECSServiceAverageCPUUtilization"},"ScaleInCooldown":300,"ScaleOutCooldown":60,"TargetValue":60`) ||
+				!strings.Contains(policies, `"PredefinedMetricType":"ALBRequestCountPerTarget"`) {
+				t.Errorf("web scaling policies %s", policies)
+			}
+		})
+	}
+}
+
+func TestWebServiceHTTPS(t *testing.T) {
+	tmpl := computeVariant(t).template(t, stacks.ComputeLayer)
+	listeners := map[float64]map[string]any{}
+	for _, l := range resources(tmpl, "AWS::ElasticLoadBalancingV2::Listener") {
+		listeners[props(l)["Port"].(float64)] = props(l)
+	}
+	https, http := listeners[443], listeners[80]
+	if https == nil || https["Protocol"] != "HTTPS" || !strings.Contains(jsonOf(https["Certificates"]), "certificate/0f0e0d0c") ||
+		https["SslPolicy"] != "ELBSecurityPolicy-TLS13-1-2-2021-06" {
+		t.Errorf("HTTPS listener %v", https)
+	}
+	if http == nil || !strings.Contains(jsonOf(http["DefaultActions"]), `"RedirectConfig":{"Port":"443","Protocol":"HTTPS","StatusCode":"HTTP_301"}`) {
+		t.Errorf("HTTP listener does not redirect to HTTPS: %v", http)
+	}
+}
+
+func TestWorkers(t *testing.T) {
+	for _, env := range environments {
+		t.Run(env, func(t *testing.T) {
+			tmpl := synth(t, env).template(t, stacks.ComputeLayer)
+			svc := props(byPrefix(t, tmpl, "AWS::ECS::Service", "Workercelery"))
+			if len(asSlice(svc["LoadBalancers"])) != 0 {
+				t.Errorf("workers sit behind a load balancer")
+			}
+			capacity := map[bool]string{true: "FARGATE_SPOT", false: "FARGATE"}[env != "production"]
+			if got := jsonOf(svc["CapacityProviderStrategy"]); got != `[{"CapacityProvider":"`+capacity+`","Weight":1}]` {
+				t.Errorf("capacity %s, want %s", got, capacity)
+			}
+			c := container(t, tmpl, "WorkerceleryTask")
+			if c["StopTimeout"] != 120.0 {
+				t.Errorf("stop timeout %v, want 120 for Celery's warm shutdown", c["StopTimeout"])
+			}
+			if cmd := jsonOf(c["Command"]); cmd != `["celery","-A","config.celery_app","worker","--loglevel=INFO","--queues=celery","--concurrency=4","--hostname=celery@%h"]` {
+				t.Errorf("worker command %s", cmd)
+			}
+			var backlog, cpu string
+			for id, p := range resources(tmpl, "AWS::ApplicationAutoScaling::ScalingPolicy") {
+				if strings.HasPrefix(id, "Workercelery") {
+					config := jsonOf(props(p)["TargetTrackingScalingPolicyConfiguration"])
+					if strings.Contains(config, "BacklogPerTask") {
+						backlog = config
+					} else {
+						cpu = config
+					}
+				}
+			}
+			if !strings.Contains(backlog, `"MetricName":"BacklogPerTask","Namespace":"Celery","Statistic":"Average"`) ||
+				!strings.Contains(backlog, `{"Name":"Queue","Value":"celery"}`) || !strings.Contains(backlog, `"TargetValue":8`) {
+				t.Errorf("workers do not scale on the queue's backlog per task: %s", backlog)
+			}
+			if !strings.Contains(cpu, `"PredefinedMetricType":"ECSServiceAverageCPUUtilization"`) || !strings.Contains(cpu, `"TargetValue":70`) {
+				t.Errorf("workers do not scale on CPU: %s", cpu)
+			}
+		})
+	}
+}
+
+func TestQueueMetricsFunction(t *testing.T) {
+	tmpl := synth(t, "production").template(t, stacks.ComputeLayer)
+	_, fn := only(t, tmpl, "AWS::Lambda::Function")
+	p := props(fn)
+	env := jsonOf(p["Environment"])
+	if p["Runtime"] != "provided.al2023" || jsonOf(p["Architectures"]) != `["arm64"]` || p["Handler"] != "bootstrap" ||
+		!strings.Contains(env, `\"queue\":\"celery\"`) || !strings.Contains(env, "WorkerceleryService") ||
+		!strings.Contains(env, `"METRIC_NAMESPACE":"Celery"`) || !strings.Contains(env, "CacheAuthToken") {
+		t.Errorf("queue metrics function %v", p)
+	}
+	if strings.Count(jsonOf(p["VpcConfig"]), "PrivateSubnet") != 3 {
+		t.Errorf("the function is not in the private subnets: %v", p["VpcConfig"])
+	}
+	_, rule := only(t, tmpl, "AWS::Events::Rule")
+	if props(rule)["ScheduleExpression"] != "rate(1 minute)" {
+		t.Errorf("schedule %v", props(rule)["ScheduleExpression"])
+	}
+}
+
+func TestBeat(t *testing.T) {
+	for _, env := range environments {
+		tmpl := synth(t, env).template(t, stacks.ComputeLayer)
+		svc := props(byPrefix(t, tmpl, "AWS::ECS::Service", "BeatService"))
+		if jsonOf(svc["DesiredCount"]) != `{"Fn::If":["ImagePushed",1,0]}` {
+			t.Errorf("%s: beat desired count %v, want 1 (0 before the first image)", env, svc["DesiredCount"])
+		}
+		if d := jsonOf(svc["DeploymentConfiguration"]); !strings.Contains(d, `"MaximumPercent":100,"MinimumHealthyPercent":0`) {
+			t.Errorf("%s: beat deployment %s would run two schedulers", env, d)
+		}
+		for id, target := range resources(tmpl, "AWS::ApplicationAutoScaling::ScalableTarget") {
+			if strings.Contains(jsonOf(props(target)["ResourceId"]), "BeatService") {
+				t.Errorf("%s: beat is autoscaled by %s", env, id)
+			}
+		}
+		if cmd := jsonOf(container(t, tmpl, "BeatTask")["Command"]); cmd != `["celery","-A","config.celery_app","beat","--loglevel=INFO"]` {
+			t.Errorf("%s: beat command %s", env, cmd)
+		}
+	}
+}
+
+func TestMigrationTask(t *testing.T) {
+	for _, env := range environments {
+		tmpl := synth(t, env).template(t, stacks.ComputeLayer)
+		def := byPrefix(t, tmpl, "AWS::ECS::TaskDefinition", "MigrationTask")
+		family := "myapp-" + env + "-migrate"
+		if props(def)["Family"] != family {
+			t.Errorf("%s: migration family %v", env, props(def)["Family"])
+		}
+		if cmd := jsonOf(container(t, tmpl, "MigrationTask")["Command"]); cmd != `["python","manage.py","migrate","--noinput"]` {
+			t.Errorf("%s: migration command %s", env, cmd)
+		}
+		// Run by no service, and no service command migrates.
+		for id, svc := range resources(tmpl, "AWS::ECS::Service") {
+			if strings.Contains(jsonOf(props(svc)["TaskDefinition"]), "MigrationTask") {
+				t.Errorf("%s: service %s runs the migration task", env, id)
+			}
+		}
+		for id, d := range resources(tmpl, "AWS::ECS::TaskDefinition") {
+			if !strings.HasPrefix(id, "MigrationTask") && strings.Contains(jsonOf(props(d)["ContainerDefinitions"]), "migrate") {
+				t.Errorf("%s: %s runs migrations", env, id)
+			}
+		}
+		// Same network access as the web tasks: the migration security group, private subnets.
+		command := jsonOf(tmpl["Outputs"].(map[string]any)["MigrateCommand"])
+		for _, want := range []string{"aws ecs run-task --cluster ", " --task-definition " + family, "--launch-type FARGATE",
+			"MigrationTasks", "PrivateSubnet1", "PrivateSubnet3", "aws ecs wait tasks-stopped", "exitCode", `test \"$CODE\" = 0`} {
+			if !strings.Contains(command, want) {
+				t.Errorf("%s: MigrateCommand lacks %q: %s", env, want, command)
+			}
+		}
+	}
+}
+
+func TestRoles(t *testing.T) {
+	tmpl := synth(t, "staging").template(t, stacks.ComputeLayer)
+	policies := map[string]string{}
+	for id, p := range resources(tmpl, "AWS::IAM::Policy") {
+		policies[id] = jsonOf(props(p))
+	}
+	for id, def := range resources(tmpl, "AWS::ECS::TaskDefinition") {
+		p := props(def)
+		task, exec := jsonOf(p["TaskRoleArn"]), jsonOf(p["ExecutionRoleArn"])
+		if !strings.Contains(task, "AppTaskRole") || task == exec {
+			t.Errorf("%s: task role %s and execution role %s must differ", id, task, exec)
+		}
+	}
+	for id, doc := range policies {
+		switch {
+		case strings.HasPrefix(id, "AppTaskRole"):
+			for _, want := range []string{"s3:PutObject", "StorageMedia", "StorageStatic", "ssm:GetParametersByPath", "parameter/myapp/staging/*"} {
+				if !strings.Contains(doc, want) {
+					t.Errorf("task role lacks %s", want)
+				}
+			}
+			if strings.Contains(doc, "secretsmanager") || strings.Contains(doc, "ecr:") || strings.Contains(doc, "s3:*") {
+				t.Errorf("task role may read secrets or images: %s", doc)
+			}
+			if strings.Contains(doc, `"StorageStatic`) && strings.Count(doc, "s3:PutObject") != 1 {
+				t.Errorf("task role may write the static bucket: %s", doc)
+			}
+		case strings.Contains(id, "ExecutionRole"):
+			for _, want := range []string{"ecr:BatchGetImage", "myapp-staging-registry", "logs:PutLogEvents", "secretsmanager:GetSecretValue", "ssm:GetParameters"} {
+				if !strings.Contains(doc, want) {
+					t.Errorf("%s lacks %s", id, want)
+				}
+			}
+			if strings.Contains(doc, "s3:") {
+				t.Errorf("%s may use the buckets", id)
+			}
+		}
+	}
+}
+
+// variableSource says where a container variable comes from.
+func variableSource(secret map[string]any) string {
+	from := jsonOf(secret["ValueFrom"])
+	secretName := regexp.MustCompile(`(DatabaseCredentials|CacheAuthToken|SettingsDjango|SettingsThirdParty)`).FindString(from)
+	field := regexp.MustCompile(`:([A-Za-z_]+)::"`).FindStringSubmatch(from)
+	switch {
+	case secretName != "" && field != nil:
+		return fmt.Sprintf("Secrets Manager `%s` field `%s`", map[string]string{
+			"DatabaseCredentials": "database", "CacheAuthToken": "cache", "SettingsDjango": "django", "SettingsThirdParty": "third-party",
+		}[secretName], field[1])
+	case strings.Contains(from, ":ssm:") && strings.Contains(from, ":parameter") &&
+		strings.Contains(from, "Settings"+strings.ReplaceAll(secret["Name"].(string), "_", "")):
+		return "SSM parameter `/<project>/<env>/" + secret["Name"].(string) + "`"
+	}
+	return "unknown " + from
+}
+
+// containerVariables renders the README's table of the variables each
+// container receives, from the production template.
+func containerVariables(t *testing.T) string {
+	tmpl := synth(t, "production").template(t, stacks.ComputeLayer)
+	roles := []struct{ name, prefix string }{{"web", "WebTask"}, {"worker", "WorkerceleryTask"}, {"beat", "BeatTask"}, {"migration", "MigrationTask"}}
+	rows := map[string]map[string]bool{} // "VAR|source" -> roles
+	for _, role := range roles {
+		c := container(t, tmpl, role.prefix)
+		add := func(name, source string) {
+			key := name + "|" + source
+			if rows[key] == nil {
+				rows[key] = map[string]bool{}
+			}
+			rows[key][role.name] = true
+		}
+		for _, e := range asList(c["Environment"]) {
+			add(e["Name"].(string), "plain")
+		}
+		for _, s := range asList(c["Secrets"]) {
+			add(s["Name"].(string), variableSource(s))
+		}
+	}
+	keys := make([]string, 0, len(rows))
+	for k := range rows {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString("| variable | from | web | worker | beat | migration |\n|---|---|---|---|---|---|\n")
+	for _, k := range keys {
+		name, source, _ := strings.Cut(k, "|")
+		fmt.Fprintf(&b, "| `%s` | %s |", name, source)
+		for _, role := range roles {
+			mark := ""
+			if rows[k][role.name] {
+				mark = "x"
+			}
+			fmt.Fprintf(&b, " %s |", mark)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func asList(v any) []map[string]any {
+	var out []map[string]any
+	for _, item := range asSlice(v) {
+		out = append(out, item.(map[string]any))
+	}
+	return out
+}
+
+func asSlice(v any) []any {
+	list, _ := v.([]any)
+	return list
+}
+
+const (
+	variablesStart = "<!-- container-variables:start -->\n"
+	variablesEnd   = "<!-- container-variables:end -->"
+)
+
+// TestREADMEListsContainerVariables keeps the README's list of the
+// variables each container receives true; -update rewrites it.
+func TestREADMEListsContainerVariables(t *testing.T) {
+	table := containerVariables(t)
+	if strings.Contains(table, "unknown") {
+		t.Fatalf("a variable comes from an unexpected place:\n%s", table)
+	}
+	for _, secret := range []string{"DJANGO_SECRET_KEY", "POSTGRES_PASSWORD", "REDIS_PASSWORD", "SENTRY_DSN", "POSTGRES_USER"} {
+		if !strings.Contains(table, "`"+secret+"` | Secrets Manager") {
+			t.Errorf("%s is not read from Secrets Manager", secret)
+		}
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	start, end := strings.Index(text, variablesStart), strings.Index(text, variablesEnd)
+	if start < 0 || end < start {
+		t.Fatalf("README.md has no %q ... %q section", variablesStart, variablesEnd)
+	}
+	current := text[start+len(variablesStart) : end]
+	if current == table {
+		return
+	}
+	if *update {
+		if err := os.WriteFile("README.md", []byte(text[:start+len(variablesStart)]+table+text[end:]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("README.md's container variables differ from the templates; run go test ./... -update\nwant:\n%s", table)
+}

@@ -1,0 +1,185 @@
+// Package celeryworker provides the ECS service of the Celery workers of one
+// queue: no load balancer, scaled on the queue's backlog per task (with CPU
+// as a second signal), stopped with Celery's warm shutdown, optionally on
+// Fargate Spot.
+package celeryworker
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/djangocdk/djangocdk/constructs/apptask"
+)
+
+var queuePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
+
+// Props configures a Worker.
+type Props struct {
+	// Cluster to run in. Required.
+	Cluster awsecs.ICluster
+	// Queue the workers consume. Required.
+	Queue string
+	// Concurrency is Celery's --concurrency: tasks run at once per ECS task.
+	// Default: 4.
+	Concurrency int
+	// CeleryApp is the -A argument of the default command. Default: "config.celery_app".
+	CeleryApp string
+	// Task is the Django container. Command defaults to a Celery worker of
+	// Queue with Concurrency; StopTimeoutSeconds to 120, Fargate's maximum,
+	// so that SIGTERM's warm shutdown can finish the tasks at hand.
+	Task apptask.Props
+	// BacklogPerTask is the metric to track: messages waiting per running
+	// task (see package queuemetrics). Required.
+	BacklogPerTask awscloudwatch.IMetric
+	// TargetBacklogPerTask is the backlog per task autoscaling aims for.
+	// Default: 2 x Concurrency.
+	TargetBacklogPerTask int
+	// CpuTargetPercent is the second scaling signal. Default: 70.
+	CpuTargetPercent int
+	// MinTasks and MaxTasks bound autoscaling (at least one task: target
+	// tracking does not scale out from zero). Default: 1 and 4.
+	MinTasks, MaxTasks int
+	// Spot runs the tasks on Fargate Spot (up to 70% cheaper; tasks may be
+	// stopped with a two-minute warning). Default: false.
+	Spot bool
+	// SecurityGroup of the tasks. Default: a new one.
+	SecurityGroup awsec2.ISecurityGroup
+	// Subnets of the tasks. Default: the private subnets with egress.
+	Subnets *awsec2.SubnetSelection
+	// RunCondition holds the service at zero tasks while false. Default: always run.
+	RunCondition awscdk.CfnCondition
+}
+
+// Worker is the service of one queue's workers.
+type Worker struct {
+	service awsecs.FargateService
+	task    *apptask.AppTask
+}
+
+// New creates a Worker under scope, or returns an error naming the first
+// invalid field of props before creating anything.
+func New(scope constructs.Construct, id string, props *Props) (*Worker, error) {
+	p, err := props.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	construct := constructs.NewConstruct(scope, jsii.String(id))
+	task, err := apptask.New(construct, "Task", &p.Task)
+	if err != nil {
+		return nil, err
+	}
+	capacity := "FARGATE"
+	if p.Spot {
+		capacity = "FARGATE_SPOT"
+	}
+	serviceProps := &awsecs.FargateServiceProps{
+		Cluster:           p.Cluster,
+		TaskDefinition:    task.TaskDefinition(),
+		VpcSubnets:        p.Subnets,
+		DesiredCount:      apptask.DesiredGate(p.RunCondition),
+		MinHealthyPercent: jsii.Number(100),
+		MaxHealthyPercent: jsii.Number(200),
+		CircuitBreaker:    &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
+		CapacityProviderStrategies: &[]*awsecs.CapacityProviderStrategy{
+			{CapacityProvider: jsii.String(capacity), Weight: jsii.Number(1)},
+		},
+	}
+	if p.SecurityGroup != nil {
+		serviceProps.SecurityGroups = &[]awsec2.ISecurityGroup{p.SecurityGroup}
+	}
+	service := awsecs.NewFargateService(construct, jsii.String("Service"), serviceProps)
+
+	scaling := service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
+		MinCapacity: apptask.ScaleGate(p.RunCondition, p.MinTasks),
+		MaxCapacity: apptask.ScaleGate(p.RunCondition, p.MaxTasks),
+	})
+	scaling.ScaleToTrackCustomMetric(jsii.String("Backlog"), &awsecs.TrackCustomMetricProps{
+		Metric:           p.BacklogPerTask,
+		TargetValue:      jsii.Number(p.TargetBacklogPerTask),
+		ScaleOutCooldown: awscdk.Duration_Seconds(jsii.Number(60)),
+		ScaleInCooldown:  awscdk.Duration_Seconds(jsii.Number(300)),
+	})
+	scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &awsecs.CpuUtilizationScalingProps{
+		TargetUtilizationPercent: jsii.Number(p.CpuTargetPercent),
+		ScaleOutCooldown:         awscdk.Duration_Seconds(jsii.Number(60)),
+		ScaleInCooldown:          awscdk.Duration_Seconds(jsii.Number(300)),
+	})
+	return &Worker{service: service, task: task}, nil
+}
+
+// Service returns the ECS service.
+func (w *Worker) Service() awsecs.FargateService { return w.service }
+
+// Task returns the task definition and its container.
+func (w *Worker) Task() *apptask.AppTask { return w.task }
+
+// DefaultCommand is the worker command for queue: warm shutdown on SIGTERM
+// is Celery's default; a hostname per queue tells workers apart.
+func DefaultCommand(celeryApp, queue string, concurrency int) []string {
+	return []string{"celery", "-A", celeryApp, "worker", "--loglevel=INFO",
+		"--queues=" + queue, fmt.Sprintf("--concurrency=%d", concurrency), "--hostname=" + queue + "@%h"}
+}
+
+// CheckQueue reports whether queue is a usable Celery queue name.
+func CheckQueue(queue string) error {
+	if !queuePattern.MatchString(queue) {
+		return fmt.Errorf("%q is not a queue name (letters, digits, _ . -; up to 63)", queue)
+	}
+	return nil
+}
+
+func (props *Props) withDefaults() (Props, error) {
+	var p Props
+	if props != nil {
+		p = *props
+	}
+	if p.Concurrency == 0 {
+		p.Concurrency = 4
+	}
+	if p.CeleryApp == "" {
+		p.CeleryApp = "config.celery_app"
+	}
+	if len(p.Task.Command) == 0 {
+		p.Task.Command = DefaultCommand(p.CeleryApp, p.Queue, p.Concurrency)
+	}
+	if p.Task.StopTimeoutSeconds == 0 {
+		p.Task.StopTimeoutSeconds = apptask.MaxStopTimeoutSeconds
+	}
+	if p.TargetBacklogPerTask == 0 {
+		p.TargetBacklogPerTask = 2 * p.Concurrency
+	}
+	if p.CpuTargetPercent == 0 {
+		p.CpuTargetPercent = 70
+	}
+	if p.MinTasks == 0 {
+		p.MinTasks = 1
+	}
+	if p.MaxTasks == 0 {
+		p.MaxTasks = max(4, p.MinTasks)
+	}
+	if p.Subnets == nil {
+		p.Subnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
+	}
+	switch {
+	case p.Cluster == nil:
+		return p, fmt.Errorf("celeryworker.Props.Cluster: required")
+	case CheckQueue(p.Queue) != nil:
+		return p, fmt.Errorf("celeryworker.Props.Queue: %w", CheckQueue(p.Queue))
+	case p.BacklogPerTask == nil:
+		return p, fmt.Errorf("celeryworker.Props.BacklogPerTask: required (the metric the workers scale on)")
+	case p.Concurrency < 1:
+		return p, fmt.Errorf("celeryworker.Props.Concurrency: %d is less than 1", p.Concurrency)
+	case p.MinTasks < 1 || p.MaxTasks < p.MinTasks:
+		return p, fmt.Errorf("celeryworker.Props.MinTasks, MaxTasks: %d and %d; need 1 <= MinTasks <= MaxTasks", p.MinTasks, p.MaxTasks)
+	case p.TargetBacklogPerTask < 1:
+		return p, fmt.Errorf("celeryworker.Props.TargetBacklogPerTask: %d is less than 1", p.TargetBacklogPerTask)
+	}
+	return p, nil
+}

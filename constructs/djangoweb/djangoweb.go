@@ -1,0 +1,333 @@
+// Package djangoweb provides the Django web service: gunicorn on Fargate
+// behind an internet-facing Application Load Balancer, with rolling deploys
+// that never drop capacity, a circuit breaker that rolls back, a health
+// check on a dedicated path, and autoscaling on CPU and on requests.
+//
+// It builds on aws-ecs-patterns' ApplicationLoadBalancedFargateService and
+// adds what a Django deployment needs on top: gunicorn settings that agree
+// with the load balancer's timeouts, checked before anything is created.
+package djangoweb
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecspatterns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/djangocdk/djangocdk/constructs/apptask"
+)
+
+// Gunicorn configures the WSGI server. The container receives each value
+// as GUNICORN_<NAME> and all of them in GUNICORN_CMD_ARGS, which gunicorn
+// reads by itself, so a plain "gunicorn app.wsgi" picks them up.
+type Gunicorn struct {
+	// Workers are processes per task. Default: 3.
+	Workers int
+	// Threads per worker (gthread). Default: 4.
+	Threads int
+	// TimeoutSeconds before a silent worker is killed. Default: 60.
+	TimeoutSeconds int
+	// KeepaliveSeconds an idle client connection stays open; longer than
+	// the load balancer's idle timeout. Default: 75.
+	KeepaliveSeconds int
+	// GracefulTimeoutSeconds workers get to finish after SIGTERM. Default: 30.
+	GracefulTimeoutSeconds int
+}
+
+// Props configures a Service.
+type Props struct {
+	// Cluster to run in. Required.
+	Cluster awsecs.ICluster
+	// Task is the Django container; Command defaults to
+	// ["gunicorn", "config.wsgi:application"], Port to 8000 and
+	// StopTimeoutSeconds to GracefulTimeoutSeconds + 15.
+	Task apptask.Props
+	// Gunicorn settings.
+	Gunicorn Gunicorn
+	// SecurityGroup of the tasks. Default: a new one.
+	SecurityGroup awsec2.ISecurityGroup
+	// TaskSubnets hold the tasks. Default: the private subnets with egress.
+	TaskSubnets *awsec2.SubnetSelection
+	// MinTasks and MaxTasks bound autoscaling. Default: 2 and 4.
+	MinTasks, MaxTasks int
+	// RunCondition holds the service at zero tasks while false (before the
+	// first image exists). Default: always run.
+	RunCondition awscdk.CfnCondition
+	// HealthCheckPath answers 200 when the app can serve. Default: "/healthz".
+	HealthCheckPath string
+	// HealthCheckGraceSeconds after a task starts before failed health
+	// checks count (imports, connection pools). Default: 60.
+	HealthCheckGraceSeconds int
+	// RequestBudgetSeconds is the slowest legitimate request; the timeouts
+	// are checked against it. Default: 30.
+	RequestBudgetSeconds int
+	// IdleTimeoutSeconds of the load balancer. Default: 65.
+	IdleTimeoutSeconds int
+	// DeregistrationDelaySeconds a leaving task keeps serving the requests
+	// it has. Default: 30 (the target group's 300 makes deploys slow).
+	DeregistrationDelaySeconds int
+	// CertificateArn of an ACM certificate in the stack's region: HTTPS on
+	// 443 and HTTP redirected to it. Default: "" (plain HTTP on 80).
+	CertificateArn string
+	// CpuTargetPercent is the CPU utilization autoscaling aims for. Default: 60.
+	CpuTargetPercent int
+	// RequestsPerTarget per minute that autoscaling aims for. Default: 1000.
+	RequestsPerTarget int
+	// AccessLogBucket receives the load balancer's access logs. Default: none.
+	AccessLogBucket awss3.IBucket
+}
+
+// Service is the web service and its load balancer.
+type Service struct {
+	pattern awsecspatterns.ApplicationLoadBalancedFargateService
+	task    *apptask.AppTask
+	https   bool
+}
+
+// New creates a Service under scope, or returns an error naming the first
+// invalid field of props (timeouts out of order included) before creating
+// anything.
+func New(scope constructs.Construct, id string, props *Props) (*Service, error) {
+	p, err := props.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	construct := constructs.NewConstruct(scope, jsii.String(id))
+
+	p.Task.Environment = merged(p.Task.Environment, p.gunicornEnvironment())
+	task, err := apptask.New(construct, "Task", &p.Task)
+	if err != nil {
+		return nil, err
+	}
+
+	https := p.CertificateArn != ""
+	patternProps := &awsecspatterns.ApplicationLoadBalancedFargateServiceProps{
+		Cluster:                p.Cluster,
+		TaskDefinition:         task.TaskDefinition(),
+		TaskSubnets:            p.TaskSubnets,
+		PublicLoadBalancer:     jsii.Bool(true),
+		OpenListener:           jsii.Bool(true),
+		IdleTimeout:            awscdk.Duration_Seconds(jsii.Number(p.IdleTimeoutSeconds)),
+		DesiredCount:           apptask.DesiredGate(p.RunCondition),
+		MinHealthyPercent:      jsii.Number(100), // never below the running capacity during a deploy
+		MaxHealthyPercent:      jsii.Number(200),
+		CircuitBreaker:         &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
+		HealthCheckGracePeriod: awscdk.Duration_Seconds(jsii.Number(p.HealthCheckGraceSeconds)),
+		TargetProtocol:         awselasticloadbalancingv2.ApplicationProtocol_HTTP,
+	}
+	if p.SecurityGroup != nil {
+		patternProps.SecurityGroups = &[]awsec2.ISecurityGroup{p.SecurityGroup}
+	}
+	if https {
+		patternProps.Certificate = awscertificatemanager.Certificate_FromCertificateArn(construct, jsii.String("Certificate"), jsii.String(p.CertificateArn))
+		patternProps.Protocol = awselasticloadbalancingv2.ApplicationProtocol_HTTPS
+		patternProps.RedirectHTTP = jsii.Bool(true)
+		patternProps.SslPolicy = awselasticloadbalancingv2.SslPolicy_RECOMMENDED_TLS
+	}
+	pattern := awsecspatterns.NewApplicationLoadBalancedFargateService(construct, jsii.String("Service"), patternProps)
+
+	pattern.LoadBalancer().SetAttribute(jsii.String("routing.http.drop_invalid_header_fields.enabled"), jsii.String("true"))
+	if p.AccessLogBucket != nil {
+		pattern.LoadBalancer().LogAccessLogs(p.AccessLogBucket, jsii.String("alb"))
+	}
+	targets := pattern.TargetGroup()
+	targets.ConfigureHealthCheck(&awselasticloadbalancingv2.HealthCheck{
+		Path:                    jsii.String(p.HealthCheckPath),
+		HealthyHttpCodes:        jsii.String("200"),
+		Interval:                awscdk.Duration_Seconds(jsii.Number(15)),
+		Timeout:                 awscdk.Duration_Seconds(jsii.Number(5)),
+		HealthyThresholdCount:   jsii.Number(2),
+		UnhealthyThresholdCount: jsii.Number(3),
+	})
+	targets.SetAttribute(jsii.String("deregistration_delay.timeout_seconds"), jsii.String(strconv.Itoa(p.DeregistrationDelaySeconds)))
+
+	scaling := pattern.Service().AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
+		MinCapacity: apptask.ScaleGate(p.RunCondition, p.MinTasks),
+		MaxCapacity: apptask.ScaleGate(p.RunCondition, p.MaxTasks),
+	})
+	scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &awsecs.CpuUtilizationScalingProps{
+		TargetUtilizationPercent: jsii.Number(p.CpuTargetPercent),
+		ScaleInCooldown:          awscdk.Duration_Seconds(jsii.Number(300)),
+		ScaleOutCooldown:         awscdk.Duration_Seconds(jsii.Number(60)),
+	})
+	scaling.ScaleOnRequestCount(jsii.String("Requests"), &awsecs.RequestCountScalingProps{
+		RequestsPerTarget: jsii.Number(p.RequestsPerTarget),
+		TargetGroup:       targets,
+		ScaleInCooldown:   awscdk.Duration_Seconds(jsii.Number(300)),
+		ScaleOutCooldown:  awscdk.Duration_Seconds(jsii.Number(60)),
+	})
+	return &Service{pattern: pattern, task: task, https: https}, nil
+}
+
+// Service returns the ECS service.
+func (s *Service) Service() awsecs.FargateService { return s.pattern.Service() }
+
+// LoadBalancer returns the application load balancer.
+func (s *Service) LoadBalancer() awselasticloadbalancingv2.ApplicationLoadBalancer {
+	return s.pattern.LoadBalancer()
+}
+
+// Listener returns the listener that forwards to the service (HTTPS when
+// a certificate is set, else HTTP).
+func (s *Service) Listener() awselasticloadbalancingv2.ApplicationListener {
+	return s.pattern.Listener()
+}
+
+// TargetGroup returns the service's target group.
+func (s *Service) TargetGroup() awselasticloadbalancingv2.ApplicationTargetGroup {
+	return s.pattern.TargetGroup()
+}
+
+// Task returns the task definition and its container.
+func (s *Service) Task() *apptask.AppTask { return s.task }
+
+// URL is the service's address at the load balancer.
+func (s *Service) URL() *string {
+	scheme := "http://"
+	if s.https {
+		scheme = "https://"
+	}
+	return awscdk.Fn_Join(jsii.String(""), jsii.Strings(scheme, *s.pattern.LoadBalancer().LoadBalancerDnsName()))
+}
+
+// gunicornEnvironment returns the GUNICORN_* variables.
+func (p *Props) gunicornEnvironment() map[string]string {
+	g := p.Gunicorn
+	return map[string]string{
+		"GUNICORN_WORKERS":          strconv.Itoa(g.Workers),
+		"GUNICORN_THREADS":          strconv.Itoa(g.Threads),
+		"GUNICORN_TIMEOUT":          strconv.Itoa(g.TimeoutSeconds),
+		"GUNICORN_KEEPALIVE":        strconv.Itoa(g.KeepaliveSeconds),
+		"GUNICORN_GRACEFUL_TIMEOUT": strconv.Itoa(g.GracefulTimeoutSeconds),
+		"GUNICORN_CMD_ARGS": strings.Join([]string{
+			fmt.Sprintf("--bind=0.0.0.0:%d", p.Task.Port),
+			fmt.Sprintf("--workers=%d", g.Workers),
+			fmt.Sprintf("--threads=%d", g.Threads),
+			"--worker-class=gthread",
+			fmt.Sprintf("--timeout=%d", g.TimeoutSeconds),
+			fmt.Sprintf("--keep-alive=%d", g.KeepaliveSeconds),
+			fmt.Sprintf("--graceful-timeout=%d", g.GracefulTimeoutSeconds),
+			"--access-logfile=-",
+			"--forwarded-allow-ips=*", // the ALB is the only client; trust its X-Forwarded-*
+		}, " "),
+	}
+}
+
+// Timeouts are the values whose order decides whether requests survive
+// timeouts and deploys, in seconds.
+type Timeouts struct {
+	RequestBudget, GunicornTimeout, GunicornKeepalive, GunicornGracefulTimeout int
+	IdleTimeout, DeregistrationDelay, StopTimeout                              int
+}
+
+// CheckTimeouts returns one message per rule that t breaks. name renders a
+// field of Timeouts ("IdleTimeout") as the caller's users know it.
+func CheckTimeouts(t Timeouts, name func(field string) string) []string {
+	var problems []string
+	rule := func(ok bool, a string, av int, b string, bv int, relation, why string) {
+		if !ok {
+			problems = append(problems, fmt.Sprintf("%s (%d s) must be %s %s (%d s): %s", name(a), av, relation, name(b), bv, why))
+		}
+	}
+	rule(t.IdleTimeout > t.GunicornTimeout, "IdleTimeout", t.IdleTimeout, "GunicornTimeout", t.GunicornTimeout,
+		"greater than", "otherwise the load balancer gives up on responses gunicorn is still producing (504s)")
+	rule(t.GunicornTimeout > t.RequestBudget, "GunicornTimeout", t.GunicornTimeout, "RequestBudget", t.RequestBudget,
+		"greater than", "otherwise gunicorn kills workers serving legitimate slow requests")
+	rule(t.GunicornKeepalive > t.IdleTimeout, "GunicornKeepalive", t.GunicornKeepalive, "IdleTimeout", t.IdleTimeout,
+		"greater than", "otherwise gunicorn closes connections the load balancer still reuses (sporadic 502s)")
+	rule(t.DeregistrationDelay >= t.RequestBudget, "DeregistrationDelay", t.DeregistrationDelay, "RequestBudget", t.RequestBudget,
+		"at least", "otherwise requests in flight are cut when a task leaves the load balancer during a deploy")
+	rule(t.GunicornGracefulTimeout >= t.RequestBudget, "GunicornGracefulTimeout", t.GunicornGracefulTimeout, "RequestBudget", t.RequestBudget,
+		"at least", "otherwise requests in flight at SIGTERM are killed")
+	rule(t.StopTimeout > t.GunicornGracefulTimeout, "StopTimeout", t.StopTimeout, "GunicornGracefulTimeout", t.GunicornGracefulTimeout,
+		"greater than", "otherwise ECS sends SIGKILL before gunicorn's graceful shutdown ends")
+	return problems
+}
+
+// propsField names Timeouts fields as Props fields in errors.
+var propsField = map[string]string{
+	"RequestBudget": "RequestBudgetSeconds", "GunicornTimeout": "Gunicorn.TimeoutSeconds",
+	"GunicornKeepalive": "Gunicorn.KeepaliveSeconds", "GunicornGracefulTimeout": "Gunicorn.GracefulTimeoutSeconds",
+	"IdleTimeout": "IdleTimeoutSeconds", "DeregistrationDelay": "DeregistrationDelaySeconds",
+	"StopTimeout": "Task.StopTimeoutSeconds",
+}
+
+func (props *Props) withDefaults() (Props, error) {
+	var p Props
+	if props != nil {
+		p = *props
+	}
+	defaults := []struct {
+		field *int
+		value int
+	}{
+		{&p.Gunicorn.Workers, 3}, {&p.Gunicorn.Threads, 4}, {&p.Gunicorn.TimeoutSeconds, 60},
+		{&p.Gunicorn.KeepaliveSeconds, 75}, {&p.Gunicorn.GracefulTimeoutSeconds, 30},
+		{&p.MinTasks, 2}, {&p.MaxTasks, 4}, {&p.HealthCheckGraceSeconds, 60}, {&p.RequestBudgetSeconds, 30},
+		{&p.IdleTimeoutSeconds, 65}, {&p.DeregistrationDelaySeconds, 30}, {&p.CpuTargetPercent, 60},
+		{&p.RequestsPerTarget, 1000}, {&p.Task.Port, 8000},
+	}
+	for _, d := range defaults {
+		if *d.field == 0 {
+			*d.field = d.value
+		}
+	}
+	if p.Task.StopTimeoutSeconds == 0 {
+		p.Task.StopTimeoutSeconds = p.Gunicorn.GracefulTimeoutSeconds + 15
+	}
+	if len(p.Task.Command) == 0 {
+		p.Task.Command = []string{"gunicorn", "config.wsgi:application"}
+	}
+	if p.HealthCheckPath == "" {
+		p.HealthCheckPath = "/healthz"
+	}
+	if p.TaskSubnets == nil {
+		p.TaskSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
+	}
+	problems := CheckTimeouts(p.timeouts(), func(f string) string { return "djangoweb.Props." + propsField[f] })
+	switch {
+	case p.Cluster == nil:
+		return p, fmt.Errorf("djangoweb.Props.Cluster: required")
+	case p.MinTasks < 1 || p.MaxTasks < p.MinTasks:
+		return p, fmt.Errorf("djangoweb.Props.MinTasks, MaxTasks: %d and %d; need 1 <= MinTasks <= MaxTasks", p.MinTasks, p.MaxTasks)
+	case !strings.HasPrefix(p.HealthCheckPath, "/"):
+		return p, fmt.Errorf("djangoweb.Props.HealthCheckPath: %q does not start with /", p.HealthCheckPath)
+	case p.IdleTimeoutSeconds < 1 || p.IdleTimeoutSeconds > 4000:
+		return p, fmt.Errorf("djangoweb.Props.IdleTimeoutSeconds: %d is outside the load balancer's 1 to 4000", p.IdleTimeoutSeconds)
+	case p.DeregistrationDelaySeconds < 0 || p.DeregistrationDelaySeconds > 3600:
+		return p, fmt.Errorf("djangoweb.Props.DeregistrationDelaySeconds: %d is outside 0 to 3600", p.DeregistrationDelaySeconds)
+	case len(problems) > 0:
+		return p, fmt.Errorf("%s", strings.Join(problems, "\n"))
+	}
+	return p, nil
+}
+
+func (p *Props) timeouts() Timeouts {
+	return Timeouts{
+		RequestBudget: p.RequestBudgetSeconds, GunicornTimeout: p.Gunicorn.TimeoutSeconds,
+		GunicornKeepalive: p.Gunicorn.KeepaliveSeconds, GunicornGracefulTimeout: p.Gunicorn.GracefulTimeoutSeconds,
+		IdleTimeout: p.IdleTimeoutSeconds, DeregistrationDelay: p.DeregistrationDelaySeconds,
+		StopTimeout: p.Task.StopTimeoutSeconds,
+	}
+}
+
+// merged returns a copy of base with extra's entries added.
+func merged(base, extra map[string]string) map[string]string {
+	out := make(map[string]string, len(base)+len(extra))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range extra {
+		out[k] = v
+	}
+	return out
+}

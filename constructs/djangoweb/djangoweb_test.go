@@ -1,0 +1,69 @@
+package djangoweb
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+)
+
+// placeholderCluster satisfies awsecs.ICluster; validation never calls it.
+type placeholderCluster struct{ awsecs.ICluster }
+
+func valid() Timeouts {
+	return Timeouts{RequestBudget: 30, GunicornTimeout: 60, GunicornKeepalive: 75, GunicornGracefulTimeout: 30,
+		IdleTimeout: 65, DeregistrationDelay: 30, StopTimeout: 45}
+}
+
+func TestCheckTimeouts(t *testing.T) {
+	name := func(f string) string { return f }
+	if problems := CheckTimeouts(valid(), name); len(problems) != 0 {
+		t.Fatalf("the defaults break rules: %v", problems)
+	}
+	cases := map[string]struct {
+		edit func(*Timeouts)
+		want string
+	}{
+		"idle":         {func(t *Timeouts) { t.IdleTimeout = 60 }, "IdleTimeout (60 s) must be greater than GunicornTimeout (60 s)"},
+		"gunicorn":     {func(t *Timeouts) { t.GunicornTimeout = 30 }, "GunicornTimeout (30 s) must be greater than RequestBudget (30 s)"},
+		"keepalive":    {func(t *Timeouts) { t.GunicornKeepalive = 65 }, "GunicornKeepalive (65 s) must be greater than IdleTimeout (65 s)"},
+		"deregister":   {func(t *Timeouts) { t.DeregistrationDelay = 29 }, "DeregistrationDelay (29 s) must be at least RequestBudget (30 s)"},
+		"graceful":     {func(t *Timeouts) { t.GunicornGracefulTimeout = 20 }, "GunicornGracefulTimeout (20 s) must be at least RequestBudget (30 s)"},
+		"stop timeout": {func(t *Timeouts) { t.StopTimeout = 30 }, "StopTimeout (30 s) must be greater than GunicornGracefulTimeout (30 s)"},
+	}
+	for label, c := range cases {
+		tm := valid()
+		c.edit(&tm)
+		problems := CheckTimeouts(tm, name)
+		if len(problems) != 1 || !strings.HasPrefix(problems[0], c.want) {
+			t.Errorf("%s: %v, want one problem %q...", label, problems, c.want)
+		}
+	}
+}
+
+func TestPropsNameFieldsInErrors(t *testing.T) {
+	p := &Props{IdleTimeoutSeconds: 50, Cluster: nil}
+	_, err := p.withDefaults()
+	if err == nil || !strings.Contains(err.Error(), "djangoweb.Props.Cluster: required") {
+		t.Errorf("error %v", err)
+	}
+	p = &Props{Cluster: placeholderCluster{}, IdleTimeoutSeconds: 50}
+	_, err = p.withDefaults()
+	if err == nil || !strings.HasPrefix(err.Error(), "djangoweb.Props.IdleTimeoutSeconds (50 s) must be greater than djangoweb.Props.Gunicorn.TimeoutSeconds (60 s)") {
+		t.Errorf("error %v", err)
+	}
+	p = &Props{Cluster: placeholderCluster{}}
+	if got, err := p.withDefaults(); err != nil || got.Task.StopTimeoutSeconds != 45 || got.Task.Port != 8000 || got.HealthCheckPath != "/healthz" {
+		t.Errorf("defaults %+v, %v", got, err)
+	}
+}
+
+func TestGunicornEnvironment(t *testing.T) {
+	p := Props{Gunicorn: Gunicorn{Workers: 3, Threads: 4, TimeoutSeconds: 60, KeepaliveSeconds: 75, GracefulTimeoutSeconds: 30}}
+	p.Task.Port = 8000
+	env := p.gunicornEnvironment()
+	if env["GUNICORN_WORKERS"] != "3" || env["GUNICORN_KEEPALIVE"] != "75" ||
+		env["GUNICORN_CMD_ARGS"] != "--bind=0.0.0.0:8000 --workers=3 --threads=4 --worker-class=gthread --timeout=60 --keep-alive=75 --graceful-timeout=30 --access-logfile=- --forwarded-allow-ips=*" {
+		t.Errorf("environment %v", env)
+	}
+}

@@ -1,0 +1,246 @@
+// Package queuemetrics publishes the depth of Celery queues on Redis or
+// Valkey to CloudWatch, and each queue's backlog per running worker task:
+// the metric a worker service scales on. The broker has no CloudWatch metric
+// of its own, so a small Go Lambda function (in ./handler, using go-redis)
+// reads the queue lengths every minute.
+package queuemetrics
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Metric names, as the handler publishes them with dimensions Cluster and Queue.
+const (
+	QueueDepthMetric     = "QueueDepth"
+	BacklogPerTaskMetric = "BacklogPerTask"
+)
+
+// Props configures QueueMetrics.
+type Props struct {
+	// Vpc the function runs in, to reach the broker. Required.
+	Vpc awsec2.IVpc
+	// Subnets for the function: they need a route to the CloudWatch, ECS
+	// and Secrets Manager APIs. Required.
+	Subnets *awsec2.SubnetSelection
+	// SecurityGroup of the function; the broker must accept it. Required.
+	SecurityGroup awsec2.ISecurityGroup
+	// BrokerHost and BrokerPort locate the Redis or Valkey primary. Required.
+	BrokerHost *string
+	BrokerPort int
+	// BrokerSecret holds the AUTH token in its "password" field. Required.
+	BrokerSecret awssecretsmanager.ISecret
+	// Cluster runs the worker services. Required.
+	Cluster awsecs.ICluster
+	// Namespace of the metrics. Default: "Celery".
+	Namespace string
+	// LogRetention of the function's logs. Default: awslogs.RetentionDays_ONE_MONTH.
+	LogRetention awslogs.RetentionDays
+	// RemovalPolicy of the function's log group. Default: awscdk.RemovalPolicy_RETAIN.
+	RemovalPolicy awscdk.RemovalPolicy
+}
+
+// QueueMetrics is the scheduled function and the metrics it publishes.
+type QueueMetrics struct {
+	construct constructs.Construct
+	function  awslambda.Function
+	role      awsiam.Role
+	props     Props
+	queues    map[string]awsecs.IBaseService
+}
+
+// New creates the function under scope; AddQueue names what it measures.
+func New(scope constructs.Construct, id string, props *Props) (*QueueMetrics, error) {
+	p, err := props.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	construct := constructs.NewConstruct(scope, jsii.String(id))
+	logGroup := awslogs.NewLogGroup(construct, jsii.String("Logs"), &awslogs.LogGroupProps{
+		Retention:     p.LogRetention,
+		RemovalPolicy: p.RemovalPolicy,
+	})
+	// A role of its own instead of the managed Lambda policies: logs to its
+	// own group only, and the few API calls the handler makes.
+	role := awsiam.NewRole(construct, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("Publishes Celery queue metrics"),
+	})
+	logGroup.GrantWrite(role)
+	p.BrokerSecret.GrantRead(role, nil)
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:    jsii.Strings("cloudwatch:PutMetricData"),
+		Resources:  jsii.Strings("*"), // PutMetricData has no resource-level permissions
+		Conditions: &map[string]any{"StringEquals": map[string]any{"cloudwatch:namespace": p.Namespace}},
+	}))
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		// Lambda creates the network interfaces of a function in a VPC;
+		// these actions take no resource-level permissions.
+		Actions:   jsii.Strings("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"),
+		Resources: jsii.Strings("*"),
+	}))
+
+	function := awslambda.NewFunction(construct, jsii.String("Function"), &awslambda.FunctionProps{
+		Description:    jsii.String("Publishes the depth of each Celery queue and its backlog per worker task"),
+		Runtime:        awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:   awslambda.Architecture_ARM_64(),
+		Handler:        jsii.String("bootstrap"),
+		Code:           goCode(),
+		MemorySize:     jsii.Number(128),
+		Timeout:        awscdk.Duration_Seconds(jsii.Number(30)),
+		Vpc:            p.Vpc,
+		VpcSubnets:     p.Subnets,
+		SecurityGroups: &[]awsec2.ISecurityGroup{p.SecurityGroup},
+		Role:           role,
+		LogGroup:       logGroup,
+		Environment: &map[string]*string{
+			"REDIS_HOST":       p.BrokerHost,
+			"REDIS_PORT":       jsii.String(fmt.Sprint(p.BrokerPort)),
+			"REDIS_SECRET_ARN": p.BrokerSecret.SecretArn(),
+			"CLUSTER":          p.Cluster.ClusterName(),
+			"METRIC_NAMESPACE": jsii.String(p.Namespace),
+		},
+	})
+	awsevents.NewRule(construct, jsii.String("EveryMinute"), &awsevents.RuleProps{
+		Description: jsii.String("Measures the Celery queues every minute"),
+		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(1))),
+		Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(function, nil)},
+	})
+	return &QueueMetrics{construct: construct, function: function, role: role, props: p, queues: map[string]awsecs.IBaseService{}}, nil
+}
+
+// AddQueue measures queue, consumed by the tasks of service.
+func (q *QueueMetrics) AddQueue(queue string, service awsecs.IBaseService) {
+	q.queues[queue] = service
+	names := make([]string, 0, len(q.queues))
+	for name := range q.queues {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	entries := make([]map[string]any, len(names))
+	for i, name := range names {
+		entries[i] = map[string]any{"queue": name, "service": q.queues[name].ServiceName()}
+	}
+	// The handler reads QUEUES as [{"queue": ..., "service": ...}].
+	q.function.AddEnvironment(jsii.String("QUEUES"), awscdk.Stack_Of(q.construct).ToJsonString(entries, nil), nil)
+	q.role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("ecs:DescribeServices"),
+		Resources: jsii.Strings(*service.ServiceArn()),
+	}))
+}
+
+// BacklogPerTask is queue's depth divided by its running tasks, averaged
+// over a minute: the metric to scale the queue's workers on.
+func (q *QueueMetrics) BacklogPerTask(queue string) awscloudwatch.Metric {
+	return q.metric(BacklogPerTaskMetric, queue)
+}
+
+// QueueDepth is the number of messages waiting in queue.
+func (q *QueueMetrics) QueueDepth(queue string) awscloudwatch.Metric {
+	return q.metric(QueueDepthMetric, queue)
+}
+
+func (q *QueueMetrics) metric(name, queue string) awscloudwatch.Metric {
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:  jsii.String(q.props.Namespace),
+		MetricName: jsii.String(name),
+		DimensionsMap: &map[string]*string{
+			"Cluster": q.props.Cluster.ClusterName(),
+			"Queue":   jsii.String(queue),
+		},
+		Statistic: jsii.String("Average"),
+		Period:    awscdk.Duration_Minutes(jsii.Number(1)),
+	})
+}
+
+// Function returns the Lambda function.
+func (q *QueueMetrics) Function() awslambda.IFunction { return q.function }
+
+// Role returns the function's role.
+func (q *QueueMetrics) Role() awsiam.IRole { return q.role }
+
+// goCode builds ./handler for linux/arm64 with the local Go toolchain. The
+// asset hash is that of the binary, and Go builds are reproducible.
+func goCode() awslambda.Code {
+	return awslambda.Code_FromAsset(jsii.String(handlerDir()), &awss3assets.AssetOptions{
+		Bundling: &awscdk.BundlingOptions{
+			// Used only when the local build fails; Go's official image.
+			Image: awscdk.DockerImage_FromRegistry(jsii.String("golang:1.26")),
+			Local: &goBuild{},
+		},
+	})
+}
+
+// handlerDir is the directory of the handler's source, found from this
+// file so that it works from a module cache as well as from a checkout.
+func handlerDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "handler")
+}
+
+// goBuild is the local bundler of the handler.
+type goBuild struct{}
+
+// TryBundle implements awscdk.ILocalBundling.
+func (*goBuild) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
+	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-tags", "lambda.norpc",
+		"-ldflags=-s -w", "-o", filepath.Join(*outputDir, "bootstrap"), ".")
+	cmd.Dir = handlerDir()
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "queuemetrics: building the Lambda handler with the local Go toolchain failed: %v\n%s", err, out)
+		return jsii.Bool(false)
+	}
+	return jsii.Bool(true)
+}
+
+func (props *Props) withDefaults() (Props, error) {
+	var p Props
+	if props != nil {
+		p = *props
+	}
+	if p.Namespace == "" {
+		p.Namespace = "Celery"
+	}
+	if p.LogRetention == "" {
+		p.LogRetention = awslogs.RetentionDays_ONE_MONTH
+	}
+	if p.RemovalPolicy == "" {
+		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	switch {
+	case p.Vpc == nil:
+		return p, fmt.Errorf("queuemetrics.Props.Vpc: required")
+	case p.Subnets == nil:
+		return p, fmt.Errorf("queuemetrics.Props.Subnets: required")
+	case p.SecurityGroup == nil:
+		return p, fmt.Errorf("queuemetrics.Props.SecurityGroup: required")
+	case p.BrokerHost == nil:
+		return p, fmt.Errorf("queuemetrics.Props.BrokerHost: required")
+	case p.BrokerPort < 1 || p.BrokerPort > 65535:
+		return p, fmt.Errorf("queuemetrics.Props.BrokerPort: %d is not a port", p.BrokerPort)
+	case p.BrokerSecret == nil:
+		return p, fmt.Errorf("queuemetrics.Props.BrokerSecret: required")
+	case p.Cluster == nil:
+		return p, fmt.Errorf("queuemetrics.Props.Cluster: required")
+	}
+	return p, nil
+}

@@ -1,0 +1,284 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/djangocdk/djangocdk/constructs/appsettings"
+	"github.com/djangocdk/djangocdk/constructs/apptask"
+	"github.com/djangocdk/djangocdk/constructs/cache"
+	"github.com/djangocdk/djangocdk/constructs/celerybeat"
+	"github.com/djangocdk/djangocdk/constructs/celeryworker"
+	"github.com/djangocdk/djangocdk/constructs/djangoweb"
+	"github.com/djangocdk/djangocdk/constructs/migration"
+	"github.com/djangocdk/djangocdk/constructs/network"
+	"github.com/djangocdk/djangocdk/constructs/queuemetrics"
+)
+
+// ComputeLayer is the layer name of the Compute stack.
+const ComputeLayer = "compute"
+
+// ComputeStack runs the Django app on ECS Fargate.
+type ComputeStack struct {
+	// Stack is the CloudFormation stack.
+	Stack awscdk.Stack
+	// Cluster runs every service and task.
+	Cluster awsecs.Cluster
+	// Web is the web service behind the load balancer.
+	Web *djangoweb.Service
+	// Workers are the Celery worker services, in the order of compute.queues.
+	Workers []*celeryworker.Worker
+	// Beat is the Celery beat service.
+	Beat *celerybeat.Beat
+	// Migration is the one-off migration task.
+	Migration *migration.Migration
+	// QueueMetrics publishes the queues' depth and backlog per task.
+	QueueMetrics *queuemetrics.QueueMetrics
+	// TaskRole is what the app may do, shared by all its containers.
+	TaskRole awsiam.Role
+	// ImagePushed is true once the image tag parameter names an image.
+	ImagePushed awscdk.CfnCondition
+}
+
+// Variables the containers receive that djangocdk sets itself; the
+// third-party secret's fields may not reuse them.
+var reservedVariables = map[string]bool{
+	"DJANGO_SETTINGS_MODULE": true, "DJANGO_ADMIN_URL": true, "DJANGO_SECRET_KEY": true,
+	"POSTGRES_USER": true, "POSTGRES_PASSWORD": true, "REDIS_PASSWORD": true,
+	ParamAllowedHosts: true, ParamPostgresHost: true, ParamPostgresPort: true, ParamPostgresDB: true,
+	ParamRedisURL: true, ParamBrokerURL: true, ParamMediaBucket: true, ParamStaticBucket: true, ParamBucketsRegion: true,
+	"GUNICORN_WORKERS": true, "GUNICORN_THREADS": true, "GUNICORN_TIMEOUT": true, "GUNICORN_KEEPALIVE": true,
+	"GUNICORN_GRACEFUL_TIMEOUT": true, "GUNICORN_CMD_ARGS": true,
+}
+
+// NewComputeStack creates the Compute stack of cfg's environment.
+func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack, data *DataStack, registry *RegistryStack) (*ComputeStack, error) {
+	stack := newStack(scope, cfg, ComputeLayer, "Django web, Celery workers and beat, and the migration task on ECS Fargate")
+	// The image tag is read from SSM at deploy time, not written into the
+	// template: a later "cdk deploy" runs the tag the last release set
+	// instead of rolling the services back (aws-cdk#14437).
+	stack.AddStackDependency(registry.Stack, jsii.String("reads the image tag parameter"))
+	imageTag := awsssm.StringParameter_ValueForStringParameter(stack, jsii.String(registry.ImageTagParameterName), nil)
+	imagePushed := awscdk.NewCfnCondition(stack, jsii.String("ImagePushed"), &awscdk.CfnConditionProps{
+		Expression: awscdk.Fn_ConditionNot(awscdk.Fn_ConditionEquals(imageTag, NoImage)),
+	})
+	awscdk.NewCfnRule(stack, jsii.String("ImageTagIsACommit"), &awscdk.CfnRuleProps{
+		Assertions: &[]*awscdk.CfnRuleAssertion{{
+			Assert:            awscdk.Fn_ConditionNot(awscdk.Fn_ConditionEquals(imageTag, "latest")),
+			AssertDescription: jsii.String(registry.ImageTagParameterName + " is \"latest\"; it must name a git commit"),
+		}},
+	})
+	image := awsecs.ContainerImage_FromEcrRepository(registry.Repository, imageTag)
+
+	cluster := awsecs.NewCluster(stack, jsii.String("Cluster"), &awsecs.ClusterProps{
+		Vpc:                            net.Vpc,
+		ContainerInsightsV2:            awsecs.ContainerInsights_ENABLED,
+		EnableFargateCapacityProviders: jsii.Bool(true),
+	})
+
+	taskRole := awsiam.NewRole(stack, jsii.String("AppTaskRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ecs-tasks.amazonaws.com"), nil),
+		Description: jsii.String("What the Django app may do: its buckets and its parameters"),
+	})
+	data.Storage.Media().GrantReadWrite(taskRole, nil)
+	data.Storage.Static().GrantRead(taskRole, nil)
+	taskRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"),
+		Resources: jsii.Strings(*awscdk.Stack_Of(stack).FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("ssm"), Resource: jsii.String("parameter"),
+			ResourceName: jsii.String(cfg.Project + "/" + cfg.Env + "/*"),
+		})),
+	}))
+
+	arch := awsecs.CpuArchitecture_ARM64()
+	if cfg.Compute.CpuArchitecture == "X86_64" {
+		arch = awsecs.CpuArchitecture_X86_64()
+	}
+	environment, secrets := containerSettings(cfg, data)
+	task := func(size TaskConfig, command []string) apptask.Props {
+		return apptask.Props{
+			Image:           image,
+			Command:         command,
+			Cpu:             size.Cpu,
+			MemoryMiB:       size.MemoryMiB,
+			CpuArchitecture: arch,
+			Environment:     environment,
+			Secrets:         secrets,
+			TaskRole:        taskRole,
+			LogRetention:    Retention(cfg.Compute.LogRetentionDays),
+			RemovalPolicy:   cfg.Removal(),
+		}
+	}
+	private := &awsec2.SubnetSelection{SubnetGroupName: jsii.String(network.PrivateSubnets)}
+	groups := data.TaskSecurityGroups.importedInto(stack)
+	w := cfg.Compute.Web
+
+	webTask := task(TaskConfig{Cpu: w.Cpu, MemoryMiB: w.MemoryMiB}, w.Command)
+	webTask.Port = w.Port
+	webTask.StopTimeoutSeconds = w.StopTimeoutSeconds
+	web, err := djangoweb.New(stack, "Web", &djangoweb.Props{
+		Cluster: cluster,
+		Task:    webTask,
+		Gunicorn: djangoweb.Gunicorn{
+			Workers: w.Gunicorn.Workers, Threads: w.Gunicorn.Threads, TimeoutSeconds: w.Gunicorn.TimeoutSeconds,
+			KeepaliveSeconds: w.Gunicorn.KeepaliveSeconds, GracefulTimeoutSeconds: w.Gunicorn.GracefulTimeoutSeconds,
+		},
+		SecurityGroup:              groups.Web,
+		TaskSubnets:                private,
+		MinTasks:                   w.MinTasks,
+		MaxTasks:                   w.MaxTasks,
+		RunCondition:               imagePushed,
+		HealthCheckPath:            w.HealthCheckPath,
+		HealthCheckGraceSeconds:    w.HealthCheckGraceSeconds,
+		RequestBudgetSeconds:       w.RequestBudgetSeconds,
+		IdleTimeoutSeconds:         w.AlbIdleTimeoutSeconds,
+		DeregistrationDelaySeconds: w.DeregistrationDelaySeconds,
+		CertificateArn:             w.CertificateArn,
+		CpuTargetPercent:           w.CpuTargetPercent,
+		RequestsPerTarget:          w.RequestsPerTarget,
+		AccessLogBucket:            data.Storage.AccessLogs(),
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	metrics, err := queuemetrics.New(stack, "QueueMetrics", &queuemetrics.Props{
+		Vpc:           net.Vpc,
+		Subnets:       private,
+		SecurityGroup: groups.QueueMetrics,
+		BrokerHost:    data.Cache.Host(),
+		BrokerPort:    cache.Port,
+		BrokerSecret:  data.Cache.Secret(),
+		Cluster:       cluster,
+		LogRetention:  Retention(cfg.Compute.LogRetentionDays),
+		RemovalPolicy: cfg.Removal(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	var workers []*celeryworker.Worker
+	for _, q := range cfg.Compute.Queues {
+		workerTask := task(TaskConfig{Cpu: q.Cpu, MemoryMiB: q.MemoryMiB}, q.Command)
+		workerTask.StopTimeoutSeconds = q.StopTimeoutSeconds
+		worker, err := celeryworker.New(stack, "Worker-"+q.Name, &celeryworker.Props{
+			Cluster:              cluster,
+			Queue:                q.Name,
+			Concurrency:          q.Concurrency,
+			CeleryApp:            cfg.Django.CeleryApp,
+			Task:                 workerTask,
+			BacklogPerTask:       metrics.BacklogPerTask(q.Name),
+			TargetBacklogPerTask: q.TargetBacklogPerTask,
+			MinTasks:             q.MinTasks,
+			MaxTasks:             q.MaxTasks,
+			Spot:                 q.Spot,
+			SecurityGroup:        groups.Worker,
+			Subnets:              private,
+			RunCondition:         imagePushed,
+		})
+		if err != nil {
+			return nil, err
+		}
+		metrics.AddQueue(q.Name, worker.Service())
+		workers = append(workers, worker)
+	}
+
+	beat, err := celerybeat.New(stack, "Beat", &celerybeat.Props{
+		Cluster:       cluster,
+		CeleryApp:     cfg.Django.CeleryApp,
+		Task:          task(cfg.Compute.Beat, cfg.Compute.Beat.Command),
+		SecurityGroup: groups.Beat,
+		Subnets:       private,
+		RunCondition:  imagePushed,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	migrationTask := task(cfg.Compute.Migration, cfg.Compute.Migration.Command)
+	migrationTask.Family = cfg.StackName("migrate")
+	migrate, err := migration.New(stack, "Migration", &migration.Props{
+		Cluster:       cluster,
+		Vpc:           net.Vpc,
+		Task:          migrationTask,
+		SecurityGroup: groups.Migration,
+		Subnets:       private,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	for _, output := range []struct {
+		name, description string
+		value             *string
+	}{
+		{"WebUrl", "The web service at the load balancer", web.URL()},
+		{"ClusterName", "The ECS cluster", cluster.ClusterName()},
+		{"MigrateCommand", "Runs the migrations once by hand, waits and fails unless they succeed", migrate.RunTaskCommand()},
+	} {
+		awscdk.NewCfnOutput(stack, jsii.String(output.name), &awscdk.CfnOutputProps{
+			Description: jsii.String(output.description),
+			Value:       output.value,
+		})
+	}
+	computeStack := &ComputeStack{
+		Stack: stack, Cluster: cluster, Web: web, Workers: workers, Beat: beat, Migration: migrate,
+		QueueMetrics: metrics, TaskRole: taskRole, ImagePushed: imagePushed,
+	}
+	suppressComputeFindings(computeStack)
+	return computeStack, nil
+}
+
+// containerSettings returns the variables every Django container receives:
+// plain values for what is not secret and does not come from the Data
+// stack, Secrets Manager fields for secrets, SSM parameters for the rest.
+func containerSettings(cfg *Config, data *DataStack) (map[string]string, map[string]awsecs.Secret) {
+	environment := map[string]string{
+		"DJANGO_SETTINGS_MODULE": cfg.Django.SettingsModule,
+		"DJANGO_ADMIN_URL":       cfg.Django.AdminURL,
+	}
+	field := awsecs.Secret_FromSecretsManager
+	secrets := map[string]awsecs.Secret{
+		"DJANGO_SECRET_KEY": field(data.Settings.DjangoSecret(), jsii.String(appsettings.SecretKeyField)),
+		"POSTGRES_USER":     field(data.Database.Secret(), jsii.String("username")),
+		"POSTGRES_PASSWORD": field(data.Database.Secret(), jsii.String("password")),
+		"REDIS_PASSWORD":    field(data.Cache.Secret(), jsii.String(cache.PasswordField)),
+	}
+	for _, name := range cfg.Django.ThirdPartySecrets {
+		secrets[name] = field(data.Settings.ThirdPartySecret(), jsii.String(name))
+	}
+	for _, name := range data.Settings.ParameterNames() {
+		secrets[name] = awsecs.Secret_FromSsmParameter(data.Settings.Parameter(name))
+	}
+	return environment, secrets
+}
+
+// suppressComputeFindings records why the cdk-nag findings on the Compute
+// stack do not apply.
+func suppressComputeFindings(c *ComputeStack) {
+	suppress((*c.Web.LoadBalancer().Connections().SecurityGroups())[0], "AwsSolutions-EC23",
+		"The internet-facing load balancer of a public web app accepts HTTP(S) from anywhere; the tasks behind it accept only the load balancer.")
+	tasks := []*apptask.AppTask{c.Web.Task(), c.Beat.Task(), c.Migration.Task()}
+	for _, w := range c.Workers {
+		tasks = append(tasks, w.Task())
+	}
+	for _, t := range tasks {
+		suppress(t.TaskDefinition(), "AwsSolutions-ECS2",
+			"Only non-secret process settings are plain variables (DJANGO_SETTINGS_MODULE, DJANGO_ADMIN_URL, GUNICORN_*); secrets come from Secrets Manager and the data layer's settings from SSM.")
+		suppressWildcards(t.TaskDefinition().ExecutionRole(),
+			"ecr:GetAuthorizationToken has no resource-level permissions; pulling is limited to the app's repository.",
+			"Resource::*")
+	}
+	suppressWildcards(c.TaskRole,
+		"Object-level access to the app's own buckets (media read-write, static read) and read access to its own parameter path; no other bucket or parameter.",
+		"Action::s3:Abort*", "Action::s3:DeleteObject*", "Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*",
+		matching(`/^Resource::<StorageMedia[0-9A-F]{8}\.Arn>\/\*$/g`),
+		matching(`/^Resource::<StorageStatic[0-9A-F]{8}\.Arn>\/\*$/g`),
+		matching(`/^Resource::arn:aws:ssm:[a-z0-9-]+:[0-9]{12}:parameter\/[a-z0-9-]+\/[a-z0-9]+\/\*$/g`))
+	suppressWildcards(c.QueueMetrics.Role(),
+		"cloudwatch:PutMetricData takes no resource (the policy limits it to the Celery namespace), nor do the network interface actions Lambda needs in a VPC.",
+		"Resource::*")
+}
