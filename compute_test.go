@@ -11,10 +11,13 @@ import (
 	"github.com/djangocdk/djangocdk/stacks"
 )
 
-// computeVariant is staging with an ACM certificate on the load balancer.
+const testCertificate = "arn:aws:acm:us-east-1:222222222222:certificate/0f0e0d0c-0b0a-0908-0706-050403020100"
+
+// computeVariant is staging with a public load balancer with an ACM certificate.
 func computeVariant(t *testing.T) *synthesized {
 	return synthVariant(t, "staging-https", "staging", set(
-		"environments.staging.compute.web.certificateArn", "arn:aws:acm:us-east-1:222222222222:certificate/0f0e0d0c-0b0a-0908-0706-050403020100",
+		"environments.staging.compute.web.certificateArn", testCertificate,
+		"environments.staging.compute.web.publicAlb", true,
 	))
 }
 

@@ -5,6 +5,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -42,7 +43,13 @@ type ComputeStack struct {
 	TaskRole awsiam.Role
 	// ImagePushed is true once the image tag parameter names an image.
 	ImagePushed awscdk.CfnCondition
+	// OriginSecret is the value of OriginHeader that CloudFront must send;
+	// nil when the load balancer is public.
+	OriginSecret awssecretsmanager.ISecret
 }
+
+// OriginHeader is the header by which the load balancer knows CloudFront.
+const OriginHeader = "X-Origin-Verify"
 
 // Variables the containers receive that djangocdk sets itself; the
 // third-party secret's fields may not reuse them.
@@ -117,10 +124,26 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 	groups := data.TaskSecurityGroups.importedInto(stack)
 	w := cfg.Compute.Web
 
+	// Behind CloudFront, the load balancer admits only CloudFront's
+	// addresses, and only requests that carry the secret header CloudFront
+	// adds: nobody can bypass the edge.
+	var originSecret awssecretsmanager.Secret
+	var originPrefixList string
+	if cfg.Fronted() && !w.PublicAlb {
+		originPrefixList = w.CloudFrontPrefixListID
+		originSecret = awssecretsmanager.NewSecret(stack, jsii.String("OriginVerify"), &awssecretsmanager.SecretProps{
+			Description: jsii.String("Value of the " + OriginHeader + " header CloudFront adds and the load balancer requires"),
+			GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+				ExcludePunctuation: jsii.Bool(true),
+				PasswordLength:     jsii.Number(48),
+			},
+		})
+	}
+
 	webTask := task(TaskConfig{Cpu: w.Cpu, MemoryMiB: w.MemoryMiB}, w.Command)
 	webTask.Port = w.Port
 	webTask.StopTimeoutSeconds = w.StopTimeoutSeconds
-	web, err := djangoweb.New(stack, "Web", &djangoweb.Props{
+	webProps := &djangoweb.Props{
 		Cluster: cluster,
 		Task:    webTask,
 		Gunicorn: djangoweb.Gunicorn{
@@ -141,7 +164,13 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 		CpuTargetPercent:           w.CpuTargetPercent,
 		RequestsPerTarget:          w.RequestsPerTarget,
 		AccessLogBucket:            data.Storage.AccessLogs(),
-	})
+		OriginPrefixListID:         originPrefixList,
+	}
+	if originSecret != nil {
+		webProps.OriginHeader = OriginHeader
+		webProps.OriginHeaderValue = originSecret.SecretValue().UnsafeUnwrap()
+	}
+	web, err := djangoweb.New(stack, "Web", webProps)
 	if err != nil {
 		return nil, err
 	}
@@ -227,6 +256,11 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 	computeStack := &ComputeStack{
 		Stack: stack, Cluster: cluster, Web: web, Workers: workers, Beat: beat, Migration: migrate,
 		QueueMetrics: metrics, TaskRole: taskRole, ImagePushed: imagePushed,
+	}
+	if originSecret != nil {
+		computeStack.OriginSecret = originSecret
+		suppress(originSecret, "AwsSolutions-SMG4",
+			"The header value must change in CloudFront and in the listener rule at once; it is rotated by a deployment, not by a rotation function.")
 	}
 	suppressComputeFindings(computeStack)
 	return computeStack, nil

@@ -21,6 +21,7 @@ import (
 	"github.com/djangocdk/djangocdk/constructs/celeryworker"
 	"github.com/djangocdk/djangocdk/constructs/database"
 	"github.com/djangocdk/djangocdk/constructs/djangoweb"
+	"github.com/djangocdk/djangocdk/constructs/frontend"
 	"github.com/djangocdk/djangocdk/constructs/migration"
 	"github.com/djangocdk/djangocdk/constructs/network"
 	"github.com/djangocdk/djangocdk/constructs/storage"
@@ -69,7 +70,35 @@ type Config struct {
 	Registry RegistryConfig `json:"registry"`
 	// Compute configures the ECS services and tasks.
 	Compute ComputeConfig `json:"compute"`
+	// Frontend configures CloudFront and the frontend apps.
+	Frontend FrontendConfig `json:"frontend"`
 }
+
+// FrontendConfig configures the Frontend-CDN stack.
+type FrontendConfig struct {
+	// Apps are the Turborepo apps, one distribution each.
+	Apps []FrontendAppConfig `json:"apps"`
+	// DjangoPaths go to Django on every app's domain.
+	DjangoPaths []string `json:"djangoPaths"`
+	// PriceClass of the distributions.
+	PriceClass string `json:"priceClass"`
+	// LogDays keeps CloudFront and frontend bucket access logs.
+	LogDays int `json:"logDays"`
+}
+
+// FrontendAppConfig configures one frontend app.
+type FrontendAppConfig struct {
+	Name           string `json:"name"`
+	BuildDir       string `json:"buildDir"`
+	SPA            bool   `json:"spa"`
+	AssetsPath     string `json:"assetsPath"`
+	DomainName     string `json:"domainName"`
+	CertificateArn string `json:"certificateArn"`
+	WebACLArn      string `json:"webAclArn"`
+}
+
+// Fronted reports whether CloudFront fronts the web service.
+func (c *Config) Fronted() bool { return len(c.Frontend.Apps) > 0 }
 
 // RegistryConfig configures the ECR repository.
 type RegistryConfig struct {
@@ -113,6 +142,14 @@ type WebConfig struct {
 	RequestsPerTarget          int            `json:"requestsPerTarget"`
 	Command                    []string       `json:"command"`
 	Gunicorn                   GunicornConfig `json:"gunicorn"`
+	// PublicAlb keeps the load balancer open to the internet even when
+	// CloudFront fronts it.
+	PublicAlb bool `json:"publicAlb"`
+	// CloudFrontPrefixListID is the region's com.amazonaws.global.cloudfront.origin-facing list.
+	CloudFrontPrefixListID string `json:"cloudFrontPrefixListId"`
+	// OriginDomainName is the load balancer's name in DNS, covered by its
+	// certificate, for CloudFront to reach it over HTTPS.
+	OriginDomainName string `json:"originDomainName"`
 }
 
 // GunicornConfig configures gunicorn in the web containers.
@@ -527,6 +564,7 @@ func (c *Config) validate(src *source) error {
 	c.Registry.validate(v)
 	c.Compute.validate(v, c.Region)
 	c.validateConnections(v)
+	c.validateFrontend(v)
 	if len(v.problems) > 0 {
 		return errors.New(strings.Join(v.problems, "\n"))
 	}
@@ -754,6 +792,82 @@ func (c *Config) validateConnections(v *validator) {
 				"Lower compute.web.maxTasks, the gunicorn workers or threads, or the queues' maxTasks or concurrency; choose a larger database.instanceClass; or set database.proxy to true",
 			v.src.origin("database.instanceClass"), c.Compute.Web.MaxTasks, c.Compute.Web.Gunicorn.Workers, c.Compute.Web.Gunicorn.Threads, web,
 			strings.Join(queues, ", "), total, c.Database.InstanceClass, maxConnections, budget, int(connectionMargin*100)))
+	}
+}
+
+var (
+	appNamePattern    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+	buildDirPattern   = regexp.MustCompile(`^[A-Za-z0-9_.@-]+(/[A-Za-z0-9_.@-]+)*$`)
+	prefixListPattern = regexp.MustCompile(`^pl-[0-9a-f]{8,17}$`)
+	webACLPattern     = regexp.MustCompile(`^arn:aws[a-z-]*:wafv2:us-east-1:[0-9]{12}:global/webacl/[A-Za-z0-9_-]+/[0-9a-f-]{36}$`)
+)
+
+// cloudFrontReadTimeout is how long CloudFront waits for Django's response
+// (its default quota).
+const cloudFrontReadTimeout = 60
+
+func (c *Config) validateFrontend(v *validator) {
+	f, w := &c.Frontend, &c.Compute.Web
+	if _, ok := priceClass[f.PriceClass]; !ok {
+		v.fail("frontend.priceClass", "%q is not allowed; use PriceClass_100, PriceClass_200 or PriceClass_All", f.PriceClass)
+	}
+	v.within("frontend.logDays", f.LogDays, 1, 3650, "days")
+	if len(f.DjangoPaths) == 0 {
+		v.fail("frontend.djangoPaths", "empty; list the paths Django serves, such as /api/* and /admin/*")
+	}
+	for i, path := range f.DjangoPaths {
+		v.check(fmt.Sprintf("frontend.djangoPaths[%d]", i), frontend.CheckPath(path))
+		if path == "/static/*" || path == "/media/*" {
+			v.fail(fmt.Sprintf("frontend.djangoPaths[%d]", i), "%q is served from its bucket, not by Django", path)
+		}
+	}
+	names := map[string]bool{}
+	for i, app := range f.Apps {
+		path := fmt.Sprintf("frontend.apps[%d]", i)
+		if !appNamePattern.MatchString(app.Name) {
+			v.fail(path+".name", "%q is not an app name (lowercase letters, digits, hyphens)", app.Name)
+		} else if names[app.Name] {
+			v.fail(path+".name", "%q is listed twice", app.Name)
+		}
+		names[app.Name] = true
+		if !buildDirPattern.MatchString(app.BuildDir) || slices.Contains(strings.Split(app.BuildDir, "/"), "..") {
+			v.fail(path+".buildDir", "%q is not a folder of the monorepo such as apps/web/dist", app.BuildDir)
+		}
+		if app.AssetsPath != "" {
+			v.check(path+".assetsPath", frontend.CheckPath(app.AssetsPath))
+		}
+		switch m := certificatePattern.FindStringSubmatch(app.CertificateArn); {
+		case (app.DomainName == "") != (app.CertificateArn == ""):
+			v.fail(path+".certificateArn", "%q with domainName %q: set both or neither", app.CertificateArn, app.DomainName)
+		case app.CertificateArn != "" && m == nil:
+			v.fail(path+".certificateArn", "%q is not an ACM certificate ARN", app.CertificateArn)
+		case m != nil && m[1] != "us-east-1":
+			v.fail(path+".certificateArn", "%q is in %s; CloudFront needs a certificate in us-east-1", app.CertificateArn, m[1])
+		}
+		if app.DomainName != "" && !hostPattern.MatchString(app.DomainName) {
+			v.fail(path+".domainName", "%q is not a domain name", app.DomainName)
+		}
+		if app.WebACLArn != "" && !webACLPattern.MatchString(app.WebACLArn) {
+			v.fail(path+".webAclArn", "%q is not the ARN of a global (us-east-1) WAF web ACL", app.WebACLArn)
+		}
+	}
+	if !c.Fronted() {
+		if !w.PublicAlb {
+			v.fail("compute.web.publicAlb", "false, but no frontend.apps put CloudFront in front of the load balancer: nobody could reach Django; set it to true or add an app")
+		}
+		return
+	}
+	if !prefixListPattern.MatchString(w.CloudFrontPrefixListID) {
+		v.fail("compute.web.cloudFrontPrefixListId", "%q is not a prefix list id; use the id of com.amazonaws.global.cloudfront.origin-facing in %s (aws ec2 describe-managed-prefix-lists)", w.CloudFrontPrefixListID, c.Region)
+	}
+	if w.CertificateArn != "" && !w.PublicAlb && w.OriginDomainName == "" {
+		v.fail("compute.web.originDomainName", "empty, but the load balancer has a certificate and only CloudFront reaches it: name the DNS record of the load balancer that the certificate covers")
+	}
+	if w.OriginDomainName != "" && !hostPattern.MatchString(w.OriginDomainName) {
+		v.fail("compute.web.originDomainName", "%q is not a domain name", w.OriginDomainName)
+	}
+	if w.RequestBudgetSeconds >= cloudFrontReadTimeout {
+		v.fail("compute.web.requestBudgetSeconds", "%d is not below CloudFront's %d s wait for a response; requests that slow fail at the edge", w.RequestBudgetSeconds, cloudFrontReadTimeout)
 	}
 }
 

@@ -169,6 +169,10 @@ func NewDataStack(scope constructs.Construct, cfg *Config, net *NetworkStack) (*
 		return nil, err
 	}
 
+	if cfg.Fronted() {
+		buckets.AllowCloudFront(jsii.String(cfg.Account))
+	}
+
 	settings, err := appsettings.New(stack, "Settings", &appsettings.Props{
 		ParameterPrefix: "/" + secretPrefix,
 		SecretPrefix:    secretPrefix,

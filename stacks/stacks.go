@@ -23,11 +23,18 @@ type Stacks struct {
 	Registry *RegistryStack
 	// Compute runs the app on ECS Fargate.
 	Compute *ComputeStack
+	// Frontend serves the frontend apps and Django behind one domain each;
+	// nil when no frontend app is configured.
+	Frontend *FrontendStack
 }
 
 // All returns the environment's stacks in deployment order.
 func (s *Stacks) All() []awscdk.Stack {
-	return []awscdk.Stack{s.Network.Stack, s.Data.Stack, s.Registry.Stack, s.Compute.Stack}
+	all := []awscdk.Stack{s.Network.Stack, s.Data.Stack, s.Registry.Stack, s.Compute.Stack}
+	if s.Frontend != nil {
+		all = append(all, s.Frontend.Stack)
+	}
+	return all
 }
 
 // New creates every stack of cfg's environment in app and applies cdk-nag's
@@ -52,7 +59,13 @@ func New(app awscdk.App, cfg *Config) (*Stacks, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Stacks{Network: networkStack, Data: dataStack, Registry: registryStack, Compute: computeStack}, nil
+	built := &Stacks{Network: networkStack, Data: dataStack, Registry: registryStack, Compute: computeStack}
+	if cfg.Fronted() {
+		if built.Frontend, err = NewFrontendStack(app, cfg, dataStack, computeStack); err != nil {
+			return nil, err
+		}
+	}
+	return built, nil
 }
 
 // newStack creates the stack of one layer with the environment's name,

@@ -84,6 +84,15 @@ type Props struct {
 	RequestsPerTarget int
 	// AccessLogBucket receives the load balancer's access logs. Default: none.
 	AccessLogBucket awss3.IBucket
+	// OriginPrefixListID restricts the load balancer to one managed prefix
+	// list, such as CloudFront's origin-facing list, on its one listener
+	// (no HTTP redirect listener then). Default: "" (open to the internet).
+	OriginPrefixListID string
+	// OriginHeader, with OriginHeaderValue, makes the listener forward only
+	// requests that carry this header with this value (a secret the CDN
+	// adds) and answer 403 to any other. Default: "" (no check).
+	OriginHeader      string
+	OriginHeaderValue *string
 }
 
 // Service is the web service and its load balancer.
@@ -115,7 +124,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Service, error) 
 		TaskDefinition:         task.TaskDefinition(),
 		TaskSubnets:            p.TaskSubnets,
 		PublicLoadBalancer:     jsii.Bool(true),
-		OpenListener:           jsii.Bool(true),
+		OpenListener:           jsii.Bool(p.OriginPrefixListID == ""),
 		IdleTimeout:            awscdk.Duration_Seconds(jsii.Number(p.IdleTimeoutSeconds)),
 		DesiredCount:           apptask.DesiredGate(p.RunCondition),
 		MinHealthyPercent:      jsii.Number(100), // never below the running capacity during a deploy
@@ -130,7 +139,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Service, error) 
 	if https {
 		patternProps.Certificate = awscertificatemanager.Certificate_FromCertificateArn(construct, jsii.String("Certificate"), jsii.String(p.CertificateArn))
 		patternProps.Protocol = awselasticloadbalancingv2.ApplicationProtocol_HTTPS
-		patternProps.RedirectHTTP = jsii.Bool(true)
+		patternProps.RedirectHTTP = jsii.Bool(p.OriginPrefixListID == "")
 		patternProps.SslPolicy = awselasticloadbalancingv2.SslPolicy_RECOMMENDED_TLS
 	}
 	pattern := awsecspatterns.NewApplicationLoadBalancedFargateService(construct, jsii.String("Service"), patternProps)
@@ -138,6 +147,31 @@ func New(scope constructs.Construct, id string, props *Props) (*Service, error) 
 	pattern.LoadBalancer().SetAttribute(jsii.String("routing.http.drop_invalid_header_fields.enabled"), jsii.String("true"))
 	if p.AccessLogBucket != nil {
 		pattern.LoadBalancer().LogAccessLogs(p.AccessLogBucket, jsii.String("alb"))
+	}
+	if p.OriginPrefixListID != "" {
+		port := 80
+		if https {
+			port = 443
+		}
+		pattern.LoadBalancer().Connections().AllowFrom(awsec2.Peer_PrefixList(jsii.String(p.OriginPrefixListID)),
+			awsec2.Port_Tcp(jsii.Number(port)), jsii.String("Only the CDN reaches the load balancer"))
+	}
+	if p.OriginHeader != "" {
+		listener := pattern.Listener()
+		listener.AddAction(jsii.String("FromOrigin"), &awselasticloadbalancingv2.AddApplicationActionProps{
+			Priority:   jsii.Number(1),
+			Conditions: &[]awselasticloadbalancingv2.ListenerCondition{awselasticloadbalancingv2.ListenerCondition_HttpHeader(jsii.String(p.OriginHeader), &[]*string{p.OriginHeaderValue})},
+			Action:     awselasticloadbalancingv2.ListenerAction_Forward(&[]awselasticloadbalancingv2.IApplicationTargetGroup{pattern.TargetGroup()}, nil),
+		})
+		// Anything that did not come through the CDN. This replaces the
+		// pattern's forward-everything default on purpose.
+		listener.AddAction(jsii.String("Default"), &awselasticloadbalancingv2.AddApplicationActionProps{
+			Action: awselasticloadbalancingv2.ListenerAction_FixedResponse(jsii.Number(403), &awselasticloadbalancingv2.FixedResponseOptions{
+				ContentType: jsii.String("text/plain"), MessageBody: jsii.String("Forbidden"),
+			}),
+		})
+		awscdk.Annotations_Of(listener).AcknowledgeWarning(jsii.String("@aws-cdk/aws-elbv2:listenerExistingDefaultActionReplaced"),
+			jsii.String("requests without the origin header are refused"))
 	}
 	targets := pattern.TargetGroup()
 	targets.ConfigureHealthCheck(&awselasticloadbalancingv2.HealthCheck{
@@ -189,6 +223,9 @@ func (s *Service) TargetGroup() awselasticloadbalancingv2.ApplicationTargetGroup
 
 // Task returns the task definition and its container.
 func (s *Service) Task() *apptask.AppTask { return s.task }
+
+// HTTPS reports whether the load balancer terminates TLS.
+func (s *Service) HTTPS() bool { return s.https }
 
 // URL is the service's address at the load balancer.
 func (s *Service) URL() *string {
@@ -305,6 +342,8 @@ func (props *Props) withDefaults() (Props, error) {
 		return p, fmt.Errorf("djangoweb.Props.IdleTimeoutSeconds: %d is outside the load balancer's 1 to 4000", p.IdleTimeoutSeconds)
 	case p.DeregistrationDelaySeconds < 0 || p.DeregistrationDelaySeconds > 3600:
 		return p, fmt.Errorf("djangoweb.Props.DeregistrationDelaySeconds: %d is outside 0 to 3600", p.DeregistrationDelaySeconds)
+	case (p.OriginHeader == "") != (p.OriginHeaderValue == nil):
+		return p, fmt.Errorf("djangoweb.Props.OriginHeader, OriginHeaderValue: set both or neither")
 	case len(problems) > 0:
 		return p, fmt.Errorf("%s", strings.Join(problems, "\n"))
 	}

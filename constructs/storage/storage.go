@@ -9,6 +9,7 @@ import (
 	"net/url"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -100,6 +101,24 @@ func New(scope constructs.Construct, id string, props *Props) (*Storage, error) 
 		AutoDeleteObjects: jsii.Bool(destroy),
 	})
 	return &Storage{media: media, static: static, accessLogs: accessLogs}, nil
+}
+
+// AllowCloudFront lets the CloudFront distributions of account read the
+// static and media buckets through Origin Access Control. The policy names
+// the account's distributions, not one distribution: the buckets' stack
+// must not depend on the CDN's, which depends on it.
+func (s *Storage) AllowCloudFront(account *string) {
+	for _, bucket := range []awss3.Bucket{s.static, s.media} {
+		bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("CloudFrontOriginAccessControl"),
+			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudfront.amazonaws.com"), nil)},
+			Actions:    jsii.Strings("s3:GetObject"),
+			Resources:  jsii.Strings(*bucket.ArnForObjects(jsii.String("*"))),
+			Conditions: &map[string]any{"ArnLike": map[string]any{
+				"AWS:SourceArn": awscdk.Fn_Join(jsii.String(""), jsii.Strings("arn:", *awscdk.Aws_PARTITION(), ":cloudfront::", *account, ":distribution/*")),
+			}},
+		}))
+	}
 }
 
 // Media returns the bucket for user uploads.
