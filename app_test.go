@@ -348,6 +348,13 @@ func TestStatefulLogicalIDs(t *testing.T) {
 			"AppwebBucket717043DA": "AWS::S3::Bucket",
 			"Logs6819BB44":         "AWS::S3::Bucket",
 		},
+		stacks.PipelineLayer: {
+			"Key961B73FD":                "AWS::KMS::Key",
+			"ReleaseArtifacts7E374565":   "AWS::S3::Bucket",
+			"ReleaseBuildLogsBD68DF0E":   "AWS::Logs::LogGroup",
+			"ReleaseMigrateLogsF18347E7": "AWS::Logs::LogGroup",
+			"ReleaseDeployLogsD8114073":  "AWS::Logs::LogGroup",
+		},
 	}
 	tmpls := synth(t, "production")
 	for layer, ids := range pinned {
@@ -381,7 +388,7 @@ func TestBadConfig(t *testing.T) {
 		{"misspelt key", set("env", "staging", "environments.staging.network.natGateway", 2.0),
 			`environments.staging.network.natGateway: unknown key; allowed keys here are cidr, flowLogRetentionDays, natGateways`},
 		{"unknown top-level key in defaults", set("defaults.vpc", map[string]any{}),
-			`defaults.vpc: unknown key; allowed keys here are account, availabilityZones, cache, compute, database, django, frontend, network, project, region, registry, removalPolicy, storage, terminationProtection`},
+			`defaults.vpc: unknown key; allowed keys here are account, availabilityZones, cache, compute, database, django, frontend, network, pipeline, project, region, registry, removalPolicy, storage, terminationProtection`},
 		{"more NAT gateways than zones", set("env", "staging", "environments.staging.network.natGateways", 5.0),
 			`environments.staging.network.natGateways: 5 is more than the 3 availability zones`},
 		{"no NAT gateway", set("environments.dev.network.natGateways", 0.0),
@@ -494,6 +501,14 @@ func TestBadConfig(t *testing.T) {
 			`environments.dev.frontend.djangoPaths[1]: "/static/*" is served from its bucket, not by Django`},
 		{"price class", set("environments.dev.frontend", map[string]any{"priceClass": "cheap"}),
 			`environments.dev.frontend.priceClass: "cheap" is not allowed; use PriceClass_100, PriceClass_200 or PriceClass_All`},
+		{"connection ARN", set("environments.dev.pipeline.connectionArn", "arn:aws:codestar:us-east-1:111111111111:connection/x"),
+			`environments.dev.pipeline.connectionArn: "arn:aws:codestar:us-east-1:111111111111:connection/x" is not a CodeConnections connection ARN (arn:aws:codeconnections:REGION:ACCOUNT:connection/ID)`},
+		{"repository", set("environments.dev.pipeline.repository", "myapp"),
+			`environments.dev.pipeline.repository: "myapp" is not a repository as owner/name`},
+		{"Dockerfile outside the repository", set("environments.dev.pipeline.dockerfile", "../Dockerfile"),
+			`environments.dev.pipeline.dockerfile: "../Dockerfile" is not a path inside the monorepo`},
+		{"notification email", set("environments.dev.pipeline.notificationEmails", []any{"ops"}),
+			`environments.dev.pipeline.notificationEmails[0]: "ops" is not an email address`},
 		{"two problems at once", set("environments.dev.account", "x", "environments.dev.region", "moon"),
 			`environments.dev.account: "x" is not an AWS account id; use its 12 digits` + "\n" +
 				`environments.dev.region: "moon" is not an AWS region name such as us-east-1`},

@@ -52,8 +52,10 @@ func TestRegistry(t *testing.T) {
 			tmpl := synth(t, env).template(t, stacks.RegistryLayer)
 			_, repo := only(t, tmpl, "AWS::ECR::Repository")
 			p := props(repo)
-			if p["ImageTagMutability"] != "IMMUTABLE" || jsonOf(p["ImageScanningConfiguration"]) != `{"ScanOnPush":true}` {
-				t.Errorf("repository %v, want immutable tags and scan on push", p)
+			// Immutable tags, but for the build's layer cache.
+			if p["ImageTagMutability"] != "IMMUTABLE_WITH_EXCLUSION" || jsonOf(p["ImageScanningConfiguration"]) != `{"ScanOnPush":true}` ||
+				jsonOf(p["ImageTagMutabilityExclusionFilters"]) != `[{"ImageTagMutabilityExclusionFilterType":"WILDCARD","ImageTagMutabilityExclusionFilterValue":"buildcache"}]` {
+				t.Errorf("repository %v, want immutable tags (but the build cache) and scan on push", p)
 			}
 			if _, ok := p["RepositoryPolicyText"]; ok {
 				t.Errorf("the repository has a resource policy; only the execution roles may pull")

@@ -24,6 +24,7 @@ import (
 	"github.com/djangocdk/djangocdk/constructs/frontend"
 	"github.com/djangocdk/djangocdk/constructs/migration"
 	"github.com/djangocdk/djangocdk/constructs/network"
+	"github.com/djangocdk/djangocdk/constructs/releasepipeline"
 	"github.com/djangocdk/djangocdk/constructs/storage"
 )
 
@@ -72,6 +73,32 @@ type Config struct {
 	Compute ComputeConfig `json:"compute"`
 	// Frontend configures CloudFront and the frontend apps.
 	Frontend FrontendConfig `json:"frontend"`
+	// Pipeline configures the release pipeline.
+	Pipeline PipelineConfig `json:"pipeline"`
+}
+
+// PipelineConfig configures the release pipeline.
+type PipelineConfig struct {
+	// ConnectionArn of the CodeConnections connection to the repository host.
+	ConnectionArn string `json:"connectionArn"`
+	// Repository is the monorepo as owner/name.
+	Repository string `json:"repository"`
+	// Branch releases to this environment.
+	Branch string `json:"branch"`
+	// Dockerfile of the Django image and its build context, in the monorepo.
+	Dockerfile    string `json:"dockerfile"`
+	DockerContext string `json:"dockerContext"`
+	// CheckMigrationsSettings runs makemigrations --check with this
+	// settings module; empty turns the check off.
+	CheckMigrationsSettings string `json:"checkMigrationsSettings"`
+	// FrontendBuild builds the frontend apps.
+	FrontendBuild string `json:"frontendBuild"`
+	// ManualApproval stops each release for a person's approval.
+	ManualApproval bool `json:"manualApproval"`
+	// NotificationEmails receive failed releases and pending approvals.
+	NotificationEmails []string `json:"notificationEmails"`
+	// LogRetentionDays of the build logs.
+	LogRetentionDays int `json:"logRetentionDays"`
 }
 
 // FrontendConfig configures the Frontend-CDN stack.
@@ -565,6 +592,7 @@ func (c *Config) validate(src *source) error {
 	c.Compute.validate(v, c.Region)
 	c.validateConnections(v)
 	c.validateFrontend(v)
+	c.Pipeline.validate(v)
 	if len(v.problems) > 0 {
 		return errors.New(strings.Join(v.problems, "\n"))
 	}
@@ -869,6 +897,34 @@ func (c *Config) validateFrontend(v *validator) {
 	if w.RequestBudgetSeconds >= cloudFrontReadTimeout {
 		v.fail("compute.web.requestBudgetSeconds", "%d is not below CloudFront's %d s wait for a response; requests that slow fail at the edge", w.RequestBudgetSeconds, cloudFrontReadTimeout)
 	}
+}
+
+var (
+	emailPattern     = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[a-z]{2,}$`)
+	repoPathPattern  = regexp.MustCompile(`^[A-Za-z0-9_.@-]+(/[A-Za-z0-9_.@-]+)*$`)
+	gitBranchPattern = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
+)
+
+func (p *PipelineConfig) validate(v *validator) {
+	v.check("pipeline.connectionArn", releasepipeline.CheckConnection(p.ConnectionArn))
+	v.check("pipeline.repository", releasepipeline.CheckRepository(p.Repository))
+	if !gitBranchPattern.MatchString(p.Branch) || strings.Contains(p.Branch, "..") {
+		v.fail("pipeline.branch", "%q is not a branch name", p.Branch)
+	}
+	for _, path := range []struct{ key, value string }{{"pipeline.dockerfile", p.Dockerfile}, {"pipeline.dockerContext", p.DockerContext}} {
+		if path.value != "." && (!repoPathPattern.MatchString(path.value) || slices.Contains(strings.Split(path.value, "/"), "..")) {
+			v.fail(path.key, "%q is not a path inside the monorepo", path.value)
+		}
+	}
+	if p.CheckMigrationsSettings != "" && !dottedPattern.MatchString(p.CheckMigrationsSettings) {
+		v.fail("pipeline.checkMigrationsSettings", "%q is not a Python module path such as config.settings.test", p.CheckMigrationsSettings)
+	}
+	for i, email := range p.NotificationEmails {
+		if !emailPattern.MatchString(email) {
+			v.fail(fmt.Sprintf("pipeline.notificationEmails[%d]", i), "%q is not an email address", email)
+		}
+	}
+	v.retention("pipeline.logRetentionDays", p.LogRetentionDays)
 }
 
 func allowedRetentions() string {

@@ -22,11 +22,14 @@ func suppress(resource constructs.IConstruct, rule, reason string) {
 // policy that match appliesTo (strings, or *cdknag.RegexAppliesTo) are
 // needed; any other wildcard still fails the check.
 func suppressWildcards(role awsiam.IRole, reason string, appliesTo ...any) {
-	policy := role.Node().TryFindChild(jsii.String("DefaultPolicy"))
-	if policy == nil {
-		return
+	if policy := role.Node().TryFindChild(jsii.String("DefaultPolicy")); policy != nil {
+		suppressPolicyWildcards(policy.Node().DefaultChild(), reason, appliesTo...)
 	}
-	cdknag.NagSuppressions_AddResourceSuppressions(policy.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{
+}
+
+// suppressPolicyWildcards is suppressWildcards for one policy resource.
+func suppressPolicyWildcards(policy constructs.IConstruct, reason string, appliesTo ...any) {
+	cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{
 		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String(reason), AppliesTo: &appliesTo},
 	}, jsii.Bool(false))
 }

@@ -11,6 +11,9 @@ import (
 // RegistryLayer is the layer name of the Registry stack.
 const RegistryLayer = "registry"
 
+// BuildCacheTag is the one mutable tag: the image build's layer cache.
+const BuildCacheTag = "buildcache"
+
 // NoImage is the image tag parameter's value until the first image is
 // pushed: the services then run no task.
 const NoImage = "none"
@@ -32,10 +35,14 @@ func NewRegistryStack(scope constructs.Construct, cfg *Config) *RegistryStack {
 	stack := newStack(scope, cfg, RegistryLayer, "ECR repository of the Django image and the released image tag")
 	destroy := cfg.Removal() == awscdk.RemovalPolicy_DESTROY
 	repository := awsecr.NewRepository(stack, jsii.String("Django"), &awsecr.RepositoryProps{
-		// Tags are git commits: a pushed tag never changes meaning.
-		ImageTagMutability: awsecr.TagMutability_IMMUTABLE,
-		ImageScanOnPush:    jsii.Bool(true),
-		Encryption:         awsecr.RepositoryEncryption_AES_256(),
+		// Tags are git commits: a pushed tag never changes meaning. The one
+		// exception is the build's layer cache, rewritten by every build.
+		ImageTagMutability: awsecr.TagMutability_IMMUTABLE_WITH_EXCLUSION,
+		ImageTagMutabilityExclusionFilters: &[]awsecr.ImageTagMutabilityExclusionFilter{
+			awsecr.ImageTagMutabilityExclusionFilter_Wildcard(jsii.String(BuildCacheTag)),
+		},
+		ImageScanOnPush: jsii.Bool(true),
+		Encryption:      awsecr.RepositoryEncryption_AES_256(),
 		LifecycleRules: &[]*awsecr.LifecycleRule{
 			{
 				Description:  jsii.String("Expire untagged images (failed or superseded pushes)"),

@@ -26,6 +26,8 @@ type Stacks struct {
 	// Frontend serves the frontend apps and Django behind one domain each;
 	// nil when no frontend app is configured.
 	Frontend *FrontendStack
+	// Pipeline releases the app.
+	Pipeline *PipelineStack
 }
 
 // All returns the environment's stacks in deployment order.
@@ -34,7 +36,7 @@ func (s *Stacks) All() []awscdk.Stack {
 	if s.Frontend != nil {
 		all = append(all, s.Frontend.Stack)
 	}
-	return all
+	return append(all, s.Pipeline.Stack)
 }
 
 // New creates every stack of cfg's environment in app and applies cdk-nag's
@@ -64,6 +66,9 @@ func New(app awscdk.App, cfg *Config) (*Stacks, error) {
 		if built.Frontend, err = NewFrontendStack(app, cfg, dataStack, computeStack); err != nil {
 			return nil, err
 		}
+	}
+	if built.Pipeline, err = NewPipelineStack(app, cfg, networkStack, dataStack, registryStack, computeStack, built.Frontend); err != nil {
+		return nil, err
 	}
 	return built, nil
 }

@@ -1,0 +1,144 @@
+package stacks
+
+import (
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/djangocdk/djangocdk/constructs/network"
+	"github.com/djangocdk/djangocdk/constructs/releasepipeline"
+)
+
+// PipelineLayer is the layer name of the Pipeline stack.
+const PipelineLayer = "pipeline"
+
+// PipelineStack holds the release pipeline and its notification topic.
+type PipelineStack struct {
+	// Stack is the CloudFormation stack.
+	Stack awscdk.Stack
+	// Pipeline is the release pipeline.
+	Pipeline *releasepipeline.Pipeline
+	// Notifications receives failed releases and pending approvals.
+	Notifications awssns.ITopic
+}
+
+// NewPipelineStack creates the Pipeline stack of cfg's environment.
+func NewPipelineStack(scope constructs.Construct, cfg *Config, net *NetworkStack, data *DataStack, registry *RegistryStack, compute *ComputeStack, front *FrontendStack) (*PipelineStack, error) {
+	stack := newStack(scope, cfg, PipelineLayer, "Release pipeline: build by commit, migrate once, then deploy")
+	key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{
+		Description:       jsii.String("Encrypts the release pipeline's artifacts, builds and notifications"),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     cfg.Removal(),
+	})
+	topic := awssns.NewTopic(stack, jsii.String("Notifications"), &awssns.TopicProps{
+		DisplayName: jsii.String(cfg.StackName("releases")),
+		MasterKey:   key,
+		EnforceSSL:  jsii.Bool(true),
+	})
+	// CodeStar Notifications publishes to the encrypted topic.
+	key.GrantEncryptDecrypt(awsiam.NewServicePrincipal(jsii.String("codestar-notifications.amazonaws.com"), nil))
+	for _, email := range cfg.Pipeline.NotificationEmails {
+		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
+	}
+
+	p := cfg.Pipeline
+	var frontends []releasepipeline.Frontend
+	if front != nil {
+		for _, app := range front.Apps {
+			assets := app.Config.AssetsPath
+			if assets == "" {
+				assets = "/assets/*"
+			}
+			frontends = append(frontends, releasepipeline.Frontend{
+				BuildDir:     app.Config.BuildDir,
+				AssetsPrefix: strings.TrimSuffix(strings.TrimPrefix(assets, "/"), "*"),
+				Bucket:       app.Bucket(),
+				Distribution: app.Distribution(),
+			})
+		}
+	}
+	frontendBuild := ""
+	if len(frontends) > 0 {
+		frontendBuild = p.FrontendBuild
+	}
+	services := []awsecs.IBaseService{compute.Web.Service(), compute.Beat.Service()}
+	for _, w := range compute.Workers {
+		services = append(services, w.Service())
+	}
+	// The role the CDK bootstrap gives CloudFormation: the Deploy stage
+	// updates the Compute stack with it, as "cdk deploy" does.
+	deployRole := awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-"+
+		*awscdk.DefaultStackSynthesizer_DEFAULT_QUALIFIER()+"-cfn-exec-role-${AWS::AccountId}-${AWS::Region}"), nil)
+
+	pipeline, err := releasepipeline.New(stack, "Release", &releasepipeline.Props{
+		ConnectionArn:          p.ConnectionArn,
+		Repository:             p.Repository,
+		Branch:                 p.Branch,
+		ImageRepository:        registry.Repository,
+		Arm64:                  cfg.Compute.CpuArchitecture == "ARM64",
+		Dockerfile:             p.Dockerfile,
+		DockerContext:          p.DockerContext,
+		CheckSettings:          p.CheckMigrationsSettings,
+		FrontendBuild:          frontendBuild,
+		Frontends:              frontends,
+		ManualApproval:         p.ManualApproval,
+		Cluster:                compute.Cluster,
+		Migration:              compute.Migration.Task().TaskDefinition(),
+		MigrationSubnets:       net.Vpc.SelectSubnets(&awsec2.SubnetSelection{SubnetGroupName: jsii.String(network.PrivateSubnets)}).SubnetIds,
+		MigrationSecurityGroup: data.TaskSecurityGroups.Migration,
+		ComputeStackName:       cfg.StackName(ComputeLayer),
+		TagParameterName:       registry.ImageTagParameterName,
+		Services:               services,
+		DeployRoleArn:          deployRole,
+		Notifications:          topic,
+		EncryptionKey:          key,
+		LogRetention:           Retention(p.LogRetentionDays),
+		RemovalPolicy:          cfg.Removal(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	awscdk.NewCfnOutput(stack, jsii.String("PipelineName"), &awscdk.CfnOutputProps{Value: pipeline.Pipeline().PipelineName()})
+	suppressPipelineFindings(pipeline)
+	return &PipelineStack{Stack: stack, Pipeline: pipeline, Notifications: topic}, nil
+}
+
+// suppressPipelineFindings records why cdk-nag's findings on the pipeline
+// do not apply.
+func suppressPipelineFindings(p *releasepipeline.Pipeline) {
+	suppress(p.ArtifactBucket(), "AwsSolutions-S1",
+		"Transient pipeline artifacts, encrypted with the pipeline's key and expired after 30 days; only the pipeline's roles use the bucket and CloudTrail records their calls.")
+	// Every role of the pipeline gets CDK's grants on the pipeline's own
+	// artifact bucket and key, and each build project on its own log and
+	// report groups.
+	for _, c := range *p.Pipeline().Node().Scope().Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if *c.Node().Id() != "DefaultPolicy" {
+			continue
+		}
+		suppressPolicyWildcards(c.Node().DefaultChild(),
+			"Object-level access to the pipeline's own artifact bucket and data keys of its own key (CDK grants), and CodeBuild's own log and report groups.",
+			"Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*", "Action::s3:Abort*", "Action::s3:DeleteObject*",
+			"Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*",
+			matching(`/^Resource::<ReleaseArtifacts[0-9A-F]{8}\.Arn>\/\*$/g`),
+			matching(`/^Resource::arn:aws:codebuild:[a-z0-9-]+:[0-9]{12}:report-group\/<Release(Build|Migrate|Deploy)[0-9A-F]{8}>-\*$/g`),
+			matching(`/^Resource::arn:aws:logs:[a-z0-9-]+:[0-9]{12}:log-group:\/aws\/codebuild\/<Release(Build|Migrate|Deploy)[0-9A-F]{8}>:\*$/g`))
+	}
+	projects := p.Projects()
+	suppressWildcards(projects[0].Role(), "ecr:GetAuthorizationToken takes no resource; pushing is limited to the app's repository.",
+		"Resource::*")
+	suppressWildcards(projects[1].Role(), "ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition take no resource; RunTask is limited to revisions of the migration family in the app's cluster, DescribeTasks to that cluster's tasks.",
+		"Resource::*",
+		matching(`/^Resource::arn:aws:ecs:[a-z0-9-]+:[0-9]{12}:task-definition\/[a-z0-9-]+-migrate:\*$/g`),
+		matching(`/^Resource::arn:aws:ecs:[a-z0-9-]+:[0-9]{12}:task\/<Cluster[0-9A-F]{8}>\/\*$/g`))
+	suppressWildcards(projects[2].Role(), "ecs:DescribeTaskDefinition takes no resource; the stack ARN ends in its generated id; the frontend buckets' objects are what a publish writes.",
+		"Resource::*",
+		matching(`/^Resource::arn:aws:cloudformation:[a-z0-9-]+:[0-9]{12}:stack\/[a-z0-9-]+-compute\/\*$/g`),
+		matching(`/^Resource::<App[A-Za-z0-9]+Bucket[0-9A-F]{8}\.Arn>\/\*$/g`))
+}
