@@ -36,14 +36,26 @@ func byPrefix(t *testing.T, tmpl map[string]any, typ, prefix string) map[string]
 	return found[0]
 }
 
-// container returns the one container of the task definition named prefix*.
+// container returns the Django container of the task definition named prefix*.
 func container(t *testing.T, tmpl map[string]any, prefix string) map[string]any {
 	t.Helper()
-	defs := props(byPrefix(t, tmpl, "AWS::ECS::TaskDefinition", prefix))["ContainerDefinitions"].([]any)
-	if len(defs) != 1 {
-		t.Fatalf("%s has %d containers, want 1", prefix, len(defs))
+	for _, c := range asList(props(byPrefix(t, tmpl, "AWS::ECS::TaskDefinition", prefix))["ContainerDefinitions"]) {
+		if c["Name"] == "django" {
+			return c
+		}
 	}
-	return defs[0].(map[string]any)
+	t.Fatalf("%s has no django container", prefix)
+	return nil
+}
+
+// containerNames returns the names of the containers of the task definition named prefix*.
+func containerNames(t *testing.T, tmpl map[string]any, prefix string) []string {
+	t.Helper()
+	var names []string
+	for _, c := range asList(props(byPrefix(t, tmpl, "AWS::ECS::TaskDefinition", prefix))["ContainerDefinitions"]) {
+		names = append(names, c["Name"].(string))
+	}
+	return names
 }
 
 func TestRegistry(t *testing.T) {
@@ -132,8 +144,14 @@ func TestWebService(t *testing.T) {
 			}
 
 			svc := props(byPrefix(t, tmpl, "AWS::ECS::Service", "WebService"))
-			if d := jsonOf(svc["DeploymentConfiguration"]); d != `{"DeploymentCircuitBreaker":{"Enable":true,"Rollback":true},"MaximumPercent":200,"MinimumHealthyPercent":100}` {
-				t.Errorf("web deployment %s", d)
+			deployment := `"DeploymentCircuitBreaker":{"Enable":true,"Rollback":true},"MaximumPercent":200,"MinimumHealthyPercent":100}`
+			if env == "production" { // the deployment alarms roll a bad deployment back too
+				deployment = `{"Alarms":{"AlarmNames":[{"Ref":"WebDeployment5xx5EBB066B"},{"Ref":"WebDeploymentLatency76E0A633"}],"Enable":true,"Rollback":true},` + deployment
+			} else {
+				deployment = "{" + deployment
+			}
+			if d := jsonOf(svc["DeploymentConfiguration"]); d != deployment {
+				t.Errorf("web deployment %s, want %s", d, deployment)
 			}
 			if svc["HealthCheckGracePeriodSeconds"] != 60.0 {
 				t.Errorf("grace period %v", svc["HealthCheckGracePeriodSeconds"])

@@ -5,6 +5,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -81,11 +83,36 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 	})
 	image := awsecs.ContainerImage_FromEcrRepository(registry.Repository, imageTag)
 
-	cluster := awsecs.NewCluster(stack, jsii.String("Cluster"), &awsecs.ClusterProps{
+	clusterProps := &awsecs.ClusterProps{
 		Vpc:                            net.Vpc,
 		ContainerInsightsV2:            awsecs.ContainerInsights_ENABLED,
 		EnableFargateCapacityProviders: jsii.Bool(true),
-	})
+	}
+	var execLogs awslogs.LogGroup
+	if cfg.Compute.ExecuteCommand {
+		// ECS Exec sessions (manage.py shell) are encrypted with this key
+		// and every command and its output is logged.
+		execKey := awskms.NewKey(stack, jsii.String("ExecKey"), &awskms.KeyProps{
+			Description:       jsii.String("Encrypts ECS Exec sessions of " + cfg.StackName(ComputeLayer)),
+			EnableKeyRotation: jsii.Bool(true),
+			RemovalPolicy:     cfg.Removal(),
+		})
+		execLogs = awslogs.NewLogGroup(stack, jsii.String("ExecLogs"), &awslogs.LogGroupProps{
+			Retention:     Retention(cfg.Compute.LogRetentionDays),
+			RemovalPolicy: cfg.Removal(),
+			EncryptionKey: execKey,
+		})
+		execKey.GrantEncryptDecrypt(awsiam.NewServicePrincipal(jsii.String("logs."+cfg.Region+".amazonaws.com"), nil))
+		clusterProps.ExecuteCommandConfiguration = &awsecs.ExecuteCommandConfiguration{
+			KmsKey:  execKey,
+			Logging: awsecs.ExecuteCommandLogging_OVERRIDE,
+			LogConfiguration: &awsecs.ExecuteCommandLogConfiguration{
+				CloudWatchLogGroup:          execLogs,
+				CloudWatchEncryptionEnabled: jsii.Bool(true),
+			},
+		}
+	}
+	cluster := awsecs.NewCluster(stack, jsii.String("Cluster"), clusterProps)
 
 	taskRole := awsiam.NewRole(stack, jsii.String("AppTaskRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ecs-tasks.amazonaws.com"), nil),
@@ -106,8 +133,26 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 		arch = awsecs.CpuArchitecture_X86_64()
 	}
 	environment, secrets := containerSettings(cfg, data)
-	task := func(size TaskConfig, command []string) apptask.Props {
+	tracing := func(process string) *apptask.Tracing {
+		if !cfg.Compute.Tracing.Enabled || process == "" {
+			return nil
+		}
+		return &apptask.Tracing{
+			Service:        cfg.Project + "-" + process,
+			CollectorImage: cfg.Compute.Tracing.CollectorImage,
+			SampleRatio:    cfg.Compute.Tracing.SampleRatio,
+		}
+	}
+	if cfg.Compute.Tracing.Enabled {
+		taskRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"),
+			Resources: jsii.Strings("*"), // X-Ray takes no resource-level permissions
+		}))
+	}
+	// task returns the task of process ("" for the migration, which is not traced).
+	task := func(process string, size TaskConfig, command []string) apptask.Props {
 		return apptask.Props{
+			Tracing:         tracing(process),
 			Image:           image,
 			Command:         command,
 			Cpu:             size.Cpu,
@@ -140,7 +185,7 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 		})
 	}
 
-	webTask := task(TaskConfig{Cpu: w.Cpu, MemoryMiB: w.MemoryMiB}, w.Command)
+	webTask := task("web", TaskConfig{Cpu: w.Cpu, MemoryMiB: w.MemoryMiB}, w.Command)
 	webTask.Port = w.Port
 	webTask.StopTimeoutSeconds = w.StopTimeoutSeconds
 	webProps := &djangoweb.Props{
@@ -165,6 +210,14 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 		RequestsPerTarget:          w.RequestsPerTarget,
 		AccessLogBucket:            data.Storage.AccessLogs(),
 		OriginPrefixListID:         originPrefixList,
+		ExecuteCommand:             cfg.Compute.ExecuteCommand,
+	}
+	if d := w.DeploymentAlarms; d.Enabled {
+		webProps.DeploymentAlarms = &djangoweb.DeploymentAlarms{
+			NamePrefix:         cfg.StackName("web"),
+			Target5xxPerMinute: d.Target5xxPerMinute,
+			LatencyP95Seconds:  d.LatencyP95Seconds,
+		}
 	}
 	if originSecret != nil {
 		webProps.OriginHeader = OriginHeader
@@ -191,7 +244,7 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 	}
 	var workers []*celeryworker.Worker
 	for _, q := range cfg.Compute.Queues {
-		workerTask := task(TaskConfig{Cpu: q.Cpu, MemoryMiB: q.MemoryMiB}, q.Command)
+		workerTask := task("worker-"+q.Name, TaskConfig{Cpu: q.Cpu, MemoryMiB: q.MemoryMiB}, q.Command)
 		workerTask.StopTimeoutSeconds = q.StopTimeoutSeconds
 		worker, err := celeryworker.New(stack, "Worker-"+q.Name, &celeryworker.Props{
 			Cluster:              cluster,
@@ -218,7 +271,7 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 	beat, err := celerybeat.New(stack, "Beat", &celerybeat.Props{
 		Cluster:       cluster,
 		CeleryApp:     cfg.Django.CeleryApp,
-		Task:          task(cfg.Compute.Beat, cfg.Compute.Beat.Command),
+		Task:          task("beat", cfg.Compute.Beat, cfg.Compute.Beat.Command),
 		SecurityGroup: groups.Beat,
 		Subnets:       private,
 		RunCondition:  imagePushed,
@@ -227,7 +280,7 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 		return nil, err
 	}
 
-	migrationTask := task(cfg.Compute.Migration, cfg.Compute.Migration.Command)
+	migrationTask := task("", cfg.Compute.Migration, cfg.Compute.Migration.Command)
 	migrationTask.Family = cfg.StackName("migrate")
 	migrate, err := migration.New(stack, "Migration", &migration.Props{
 		Cluster:       cluster,
@@ -240,14 +293,26 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 		return nil, err
 	}
 
-	for _, output := range []struct {
+	outputs := []struct {
 		name, description string
 		value             *string
 	}{
 		{"WebUrl", "The web service at the load balancer", web.URL()},
 		{"ClusterName", "The ECS cluster", cluster.ClusterName()},
 		{"MigrateCommand", "Runs the migrations once by hand, waits and fails unless they succeed", migrate.RunTaskCommand()},
-	} {
+	}
+	if cfg.Compute.ExecuteCommand {
+		outputs = append(outputs, struct {
+			name, description string
+			value             *string
+		}{"ShellCommand", "Opens manage.py shell in a running web task (ECS Exec, encrypted and logged)", awscdk.Fn_Join(jsii.String(""), &[]*string{
+			jsii.String("aws ecs execute-command --cluster "), cluster.ClusterName(),
+			jsii.String(" --container " + apptask.ContainerName + " --interactive --command 'python manage.py shell' --task $(aws ecs list-tasks --cluster "),
+			cluster.ClusterName(), jsii.String(" --service-name "), web.Service().ServiceName(),
+			jsii.String(" --query 'taskArns[0]' --output text)"),
+		})})
+	}
+	for _, output := range outputs {
 		awscdk.NewCfnOutput(stack, jsii.String(output.name), &awscdk.CfnOutputProps{
 			Description: jsii.String(output.description),
 			Value:       output.value,
@@ -312,6 +377,10 @@ func suppressComputeFindings(c *ComputeStack) {
 		matching(`/^Resource::<StorageMedia[0-9A-F]{8}\.Arn>\/\*$/g`),
 		matching(`/^Resource::<StorageStatic[0-9A-F]{8}\.Arn>\/\*$/g`),
 		matching(`/^Resource::arn:aws:ssm:[a-z0-9-]+:[0-9]{12}:parameter\/[a-z0-9-]+\/[a-z0-9]+\/\*$/g`))
+	suppressWildcards(c.TaskRole,
+		"ECS Exec's ssmmessages channels and X-Ray's trace APIs take no resource-level permissions; the session log streams are in the exec log group only.",
+		"Resource::*",
+		matching(`/^Resource::arn:aws:logs:[a-z0-9-]+:[0-9]{12}:log-group:<ExecLogs[0-9A-F]{8}>:\*$/g`))
 	suppressWildcards(c.QueueMetrics.Role(),
 		"cloudwatch:PutMetricData takes no resource (the policy limits it to the Celery namespace), nor do the network interface actions Lambda needs in a VPC.",
 		"Resource::*")

@@ -75,6 +75,29 @@ type Config struct {
 	Frontend FrontendConfig `json:"frontend"`
 	// Pipeline configures the release pipeline.
 	Pipeline PipelineConfig `json:"pipeline"`
+	// Operations configures alarms and the dashboard.
+	Operations OperationsConfig `json:"operations"`
+}
+
+// OperationsConfig configures the alarms, their topic and the dashboard.
+type OperationsConfig struct {
+	// AlarmEmails are subscribed to the alarm topic.
+	AlarmEmails []string `json:"alarmEmails"`
+	// Thresholds of the alarms.
+	Alb5xxPercent          float64 `json:"alb5xxPercent"`
+	Target5xxPercent       float64 `json:"target5xxPercent"`
+	LatencyP95Seconds      float64 `json:"latencyP95Seconds"`
+	LatencyP99Seconds      float64 `json:"latencyP99Seconds"`
+	ServiceCpuPercent      float64 `json:"serviceCpuPercent"`
+	ServiceMemoryPercent   float64 `json:"serviceMemoryPercent"`
+	QueueDepth             float64 `json:"queueDepth"`
+	QueueAgeSeconds        float64 `json:"queueAgeSeconds"`
+	DatabaseCpuPercent     float64 `json:"databaseCpuPercent"`
+	DatabaseFreeStoragePct float64 `json:"databaseFreeStoragePercent"`
+	DatabaseFreeMemoryPct  float64 `json:"databaseFreeMemoryPercent"`
+	DatabaseConnectionsPct float64 `json:"databaseConnectionsPercent"`
+	CacheCpuPercent        float64 `json:"cacheCpuPercent"`
+	CacheMemoryPercent     float64 `json:"cacheMemoryPercent"`
 }
 
 // PipelineConfig configures the release pipeline.
@@ -149,6 +172,20 @@ type ComputeConfig struct {
 	Beat TaskConfig `json:"beat"`
 	// Migration configures the migration task.
 	Migration TaskConfig `json:"migration"`
+	// ExecuteCommand turns on ECS Exec on the web service (manage.py shell).
+	ExecuteCommand bool `json:"executeCommand"`
+	// Tracing configures the OpenTelemetry collector sidecars.
+	Tracing TracingConfig `json:"tracing"`
+}
+
+// TracingConfig configures tracing to X-Ray.
+type TracingConfig struct {
+	// Enabled adds the collector sidecar to the web, worker and beat tasks.
+	Enabled bool `json:"enabled"`
+	// CollectorImage is the AWS Distro for OpenTelemetry collector image.
+	CollectorImage string `json:"collectorImage"`
+	// SampleRatio of the traces kept.
+	SampleRatio float64 `json:"sampleRatio"`
 }
 
 // WebConfig configures the web service.
@@ -177,6 +214,15 @@ type WebConfig struct {
 	// OriginDomainName is the load balancer's name in DNS, covered by its
 	// certificate, for CloudFront to reach it over HTTPS.
 	OriginDomainName string `json:"originDomainName"`
+	// DeploymentAlarms roll a web deployment back on errors or latency.
+	DeploymentAlarms DeploymentAlarmsConfig `json:"deploymentAlarms"`
+}
+
+// DeploymentAlarmsConfig configures the alarms that roll a web deployment back.
+type DeploymentAlarmsConfig struct {
+	Enabled            bool    `json:"enabled"`
+	Target5xxPerMinute float64 `json:"target5xxPerMinute"`
+	LatencyP95Seconds  float64 `json:"latencyP95Seconds"`
 }
 
 // GunicornConfig configures gunicorn in the web containers.
@@ -593,6 +639,8 @@ func (c *Config) validate(src *source) error {
 	c.validateConnections(v)
 	c.validateFrontend(v)
 	c.Pipeline.validate(v)
+	c.Operations.validate(v)
+	c.Compute.validateOperations(v)
 	if len(v.problems) > 0 {
 		return errors.New(strings.Join(v.problems, "\n"))
 	}
@@ -925,6 +973,59 @@ func (p *PipelineConfig) validate(v *validator) {
 		}
 	}
 	v.retention("pipeline.logRetentionDays", p.LogRetentionDays)
+}
+
+// percent checks a percentage threshold.
+func (v *validator) percent(path string, value float64) {
+	if value <= 0 || value >= 100 {
+		v.fail(path, "%g is not a percentage between 0 and 100", value)
+	}
+}
+
+// positive checks a threshold that must be above zero.
+func (v *validator) positive(path string, value float64) {
+	if value <= 0 {
+		v.fail(path, "%g is not above 0", value)
+	}
+}
+
+func (o *OperationsConfig) validate(v *validator) {
+	for i, email := range o.AlarmEmails {
+		if !emailPattern.MatchString(email) {
+			v.fail(fmt.Sprintf("operations.alarmEmails[%d]", i), "%q is not an email address", email)
+		}
+	}
+	for _, t := range []struct {
+		key   string
+		value float64
+	}{{"alb5xxPercent", o.Alb5xxPercent}, {"target5xxPercent", o.Target5xxPercent}, {"serviceCpuPercent", o.ServiceCpuPercent},
+		{"serviceMemoryPercent", o.ServiceMemoryPercent}, {"databaseCpuPercent", o.DatabaseCpuPercent},
+		{"databaseFreeStoragePercent", o.DatabaseFreeStoragePct}, {"databaseFreeMemoryPercent", o.DatabaseFreeMemoryPct},
+		{"databaseConnectionsPercent", o.DatabaseConnectionsPct}, {"cacheCpuPercent", o.CacheCpuPercent}, {"cacheMemoryPercent", o.CacheMemoryPercent}} {
+		v.percent("operations."+t.key, t.value)
+	}
+	v.positive("operations.latencyP95Seconds", o.LatencyP95Seconds)
+	v.positive("operations.latencyP99Seconds", o.LatencyP99Seconds)
+	v.positive("operations.queueDepth", o.QueueDepth)
+	v.positive("operations.queueAgeSeconds", o.QueueAgeSeconds)
+	if o.LatencyP99Seconds < o.LatencyP95Seconds {
+		v.fail("operations.latencyP99Seconds", "%g is below operations.latencyP95Seconds (%g)", o.LatencyP99Seconds, o.LatencyP95Seconds)
+	}
+}
+
+func (c *ComputeConfig) validateOperations(v *validator) {
+	if d := c.Web.DeploymentAlarms; d.Enabled {
+		v.positive("compute.web.deploymentAlarms.target5xxPerMinute", d.Target5xxPerMinute)
+		v.positive("compute.web.deploymentAlarms.latencyP95Seconds", d.LatencyP95Seconds)
+	}
+	if t := c.Tracing; t.Enabled {
+		if !strings.Contains(t.CollectorImage, ":") || strings.HasSuffix(t.CollectorImage, ":latest") {
+			v.fail("compute.tracing.collectorImage", "%q does not pin a version (image:tag, not latest)", t.CollectorImage)
+		}
+		if t.SampleRatio <= 0 || t.SampleRatio > 1 {
+			v.fail("compute.tracing.sampleRatio", "%g is not a ratio above 0 and at most 1", t.SampleRatio)
+		}
+	}
 }
 
 func allowedRetentions() string {

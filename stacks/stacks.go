@@ -28,6 +28,8 @@ type Stacks struct {
 	Frontend *FrontendStack
 	// Pipeline releases the app.
 	Pipeline *PipelineStack
+	// Operations holds the alarms and the dashboard.
+	Operations *OperationsStack
 }
 
 // All returns the environment's stacks in deployment order.
@@ -36,7 +38,7 @@ func (s *Stacks) All() []awscdk.Stack {
 	if s.Frontend != nil {
 		all = append(all, s.Frontend.Stack)
 	}
-	return append(all, s.Pipeline.Stack)
+	return append(all, s.Pipeline.Stack, s.Operations.Stack)
 }
 
 // New creates every stack of cfg's environment in app and applies cdk-nag's
@@ -68,6 +70,9 @@ func New(app awscdk.App, cfg *Config) (*Stacks, error) {
 		}
 	}
 	if built.Pipeline, err = NewPipelineStack(app, cfg, networkStack, dataStack, registryStack, computeStack, built.Frontend); err != nil {
+		return nil, err
+	}
+	if built.Operations, err = NewOperationsStack(app, cfg, dataStack, computeStack, built.Pipeline); err != nil {
 		return nil, err
 	}
 	return built, nil

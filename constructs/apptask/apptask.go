@@ -6,6 +6,7 @@ package apptask
 import (
 	"fmt"
 	"sort"
+	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
@@ -53,6 +54,42 @@ type Props struct {
 	LogRetention awslogs.RetentionDays
 	// RemovalPolicy of the log group. Default: awscdk.RemovalPolicy_RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
+	// Tracing, when set, adds an AWS Distro for OpenTelemetry collector
+	// that sends the app's traces to X-Ray, and the OTEL_* variables that
+	// point the app at it. The task role needs X-Ray write access.
+	// Default: nil (no tracing).
+	Tracing *Tracing
+}
+
+// Tracing configures the OpenTelemetry collector sidecar.
+type Tracing struct {
+	// Service names the process in traces (OTEL_SERVICE_NAME). Required.
+	Service string
+	// CollectorImage is the collector's image. Default: DefaultCollectorImage.
+	CollectorImage string
+	// SampleRatio of the traces started here that are kept. Default: 0.1.
+	SampleRatio float64
+}
+
+// DefaultCollectorImage is the AWS Distro for OpenTelemetry collector, pinned.
+const DefaultCollectorImage = "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0"
+
+// Environment returns the variables that make an OpenTelemetry
+// instrumented Django or Celery process export to the collector sidecar.
+func (t *Tracing) Environment() map[string]string {
+	ratio := t.SampleRatio
+	if ratio == 0 {
+		ratio = 0.1
+	}
+	return map[string]string{
+		"OTEL_SERVICE_NAME":           t.Service,
+		"OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4317",
+		"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+		"OTEL_PROPAGATORS":            "xray,tracecontext",
+		"OTEL_PYTHON_ID_GENERATOR":    "xray",
+		"OTEL_TRACES_SAMPLER":         "parentbased_traceidratio",
+		"OTEL_TRACES_SAMPLER_ARG":     strconv.FormatFloat(ratio, 'f', -1, 64),
+	}
 }
 
 // AppTask is a Fargate task definition with one Django container.
@@ -99,6 +136,27 @@ func New(scope constructs.Construct, id string, props *Props) (*AppTask, error) 
 	})
 	if p.Port != 0 {
 		container.AddPortMappings(&awsecs.PortMapping{ContainerPort: jsii.Number(p.Port), Protocol: awsecs.Protocol_TCP})
+	}
+	if t := p.Tracing; t != nil {
+		image := t.CollectorImage
+		if image == "" {
+			image = DefaultCollectorImage
+		}
+		definition.AddContainer(jsii.String("otel-collector"), &awsecs.ContainerDefinitionOptions{
+			Image: awsecs.ContainerImage_FromRegistry(jsii.String(image), nil),
+			// Traces only, to X-Ray; OTLP on its default ports.
+			Command:   jsii.Strings("--config=/etc/ecs/ecs-xray.yaml"),
+			Essential: jsii.Bool(false), // the app keeps serving if tracing fails
+			Logging: awsecs.LogDriver_AwsLogs(&awsecs.AwsLogDriverProps{
+				LogGroup: logGroup, StreamPrefix: jsii.String("otel-collector"),
+				Mode: awsecs.AwsLogDriverMode_NON_BLOCKING, MaxBufferSize: awscdk.Size_Mebibytes(jsii.Number(5)),
+			}),
+		})
+		for name, value := range t.Environment() {
+			if _, set := p.Environment[name]; !set {
+				p.Environment = merge(p.Environment, name, value)
+			}
+		}
 	}
 	// Added one by one in sorted order: a Go map has no order, and the
 	// template must be the same on every synthesis.
@@ -176,6 +234,9 @@ func (props *Props) withDefaults() (Props, error) {
 	case p.Port < 0 || p.Port > 65535:
 		return p, fmt.Errorf("apptask.Props.Port: %d is not a port", p.Port)
 	}
+	if p.Tracing != nil && p.Tracing.Service == "" {
+		return p, fmt.Errorf("apptask.Props.Tracing.Service: required")
+	}
 	for name := range p.Secrets {
 		if _, plain := p.Environment[name]; plain {
 			return p, fmt.Errorf("apptask.Props.Environment: %s is also a secret; set it in one place", name)
@@ -207,6 +268,16 @@ func CheckSize(cpu, memoryMiB int) error {
 		return fmt.Errorf("%d MiB of memory does not go with cpu %d on Fargate (see the task size table)", memoryMiB, cpu)
 	}
 	return nil
+}
+
+// merge returns a copy of env with name set to value.
+func merge(env map[string]string, name, value string) map[string]string {
+	out := make(map[string]string, len(env)+1)
+	for k, v := range env {
+		out[k] = v
+	}
+	out[name] = value
+	return out
 }
 
 func optional(s string) *string {

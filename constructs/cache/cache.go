@@ -89,7 +89,12 @@ type Cache struct {
 	secret        awssecretsmanager.Secret
 	securityGroup awsec2.SecurityGroup
 	clusterMode   bool
+	nodes         []string
 }
+
+// NodeIDs returns the cache clusters (nodes) of the group, as ElastiCache
+// names them and its CloudWatch metrics' CacheClusterId dimension holds.
+func (c *Cache) NodeIDs() []string { return c.nodes }
 
 // New creates a Cache under scope, or returns an error naming the first
 // invalid field of props before creating anything.
@@ -174,7 +179,17 @@ func New(scope constructs.Construct, id string, props *Props) (*Cache, error) {
 	group := awselasticache.NewCfnReplicationGroup(construct, jsii.String("ReplicationGroup"), groupProps)
 	group.ApplyRemovalPolicy(p.RemovalPolicy, nil)
 
-	return &Cache{group: group, secret: secret, securityGroup: securityGroup, clusterMode: p.ClusterMode}, nil
+	var nodes []string
+	for shard := 1; shard <= p.Shards; shard++ {
+		for node := 1; node <= p.Nodes; node++ {
+			if p.ClusterMode {
+				nodes = append(nodes, fmt.Sprintf("%s-%04d-%03d", p.Name, shard, node))
+			} else {
+				nodes = append(nodes, fmt.Sprintf("%s-%03d", p.Name, node))
+			}
+		}
+	}
+	return &Cache{group: group, secret: secret, securityGroup: securityGroup, clusterMode: p.ClusterMode, nodes: nodes}, nil
 }
 
 // AllowFrom lets clients in group connect on the cache's one port.

@@ -259,7 +259,7 @@ func CheckName(name string) error {
 // about 300 MiB of the class's memory as reserved for the system. ok is
 // false for a class whose memory it does not know.
 func EstimatedMaxConnections(class string) (n int, ok bool) {
-	gib, ok := classMemoryGiB(class)
+	gib, ok := ClassMemoryGiB(class)
 	if !ok {
 		return 0, false
 	}
@@ -267,9 +267,10 @@ func EstimatedMaxConnections(class string) (n int, ok bool) {
 	return min(usable/9531392, 5000), true
 }
 
-// classMemoryGiB knows the memory of the burstable (t), general purpose (m),
-// memory optimized (r) and x-family classes from their size.
-func classMemoryGiB(class string) (int, bool) {
+// ClassMemoryGiB returns the memory of an instance class of the burstable
+// (t), general purpose (m), memory optimized (r) or x families; ok is false
+// for a class it does not know.
+func ClassMemoryGiB(class string) (int, bool) {
 	parts := strings.Split(class, ".")
 	if len(parts) != 3 || len(parts[1]) == 0 {
 		return 0, false

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecspatterns"
@@ -93,13 +94,32 @@ type Props struct {
 	// adds) and answer 403 to any other. Default: "" (no check).
 	OriginHeader      string
 	OriginHeaderValue *string
+	// ExecuteCommand turns on ECS Exec (manage.py shell in a running task);
+	// the cluster's exec configuration encrypts and logs the sessions.
+	// Default: false.
+	ExecuteCommand bool
+	// DeploymentAlarms roll a deployment back when they fire while it
+	// runs. Default: nil (the circuit breaker only).
+	DeploymentAlarms *DeploymentAlarms
+}
+
+// DeploymentAlarms watch a deployment's errors and latency.
+type DeploymentAlarms struct {
+	// NamePrefix starts the alarms' names (ECS refers to alarms by name). Required.
+	NamePrefix string
+	// Target5xxPerMinute is the count of 5xx responses from the tasks in a
+	// minute that fails a deployment. Default: 10.
+	Target5xxPerMinute float64
+	// LatencyP95Seconds is the p95 response time that fails it. Default: 2.
+	LatencyP95Seconds float64
 }
 
 // Service is the web service and its load balancer.
 type Service struct {
-	pattern awsecspatterns.ApplicationLoadBalancedFargateService
-	task    *apptask.AppTask
-	https   bool
+	pattern          awsecspatterns.ApplicationLoadBalancedFargateService
+	task             *apptask.AppTask
+	https            bool
+	deploymentAlarms []awscloudwatch.Alarm
 }
 
 // New creates a Service under scope, or returns an error naming the first
@@ -132,6 +152,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Service, error) 
 		CircuitBreaker:         &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
 		HealthCheckGracePeriod: awscdk.Duration_Seconds(jsii.Number(p.HealthCheckGraceSeconds)),
 		TargetProtocol:         awselasticloadbalancingv2.ApplicationProtocol_HTTP,
+		EnableExecuteCommand:   jsii.Bool(p.ExecuteCommand),
 	}
 	if p.SecurityGroup != nil {
 		patternProps.SecurityGroups = &[]awsec2.ISecurityGroup{p.SecurityGroup}
@@ -184,6 +205,16 @@ func New(scope constructs.Construct, id string, props *Props) (*Service, error) 
 	})
 	targets.SetAttribute(jsii.String("deregistration_delay.timeout_seconds"), jsii.String(strconv.Itoa(p.DeregistrationDelaySeconds)))
 
+	var alarms []awscloudwatch.Alarm
+	if d := p.DeploymentAlarms; d != nil {
+		alarms = deploymentAlarms(construct, targets, d)
+		names := make([]*string, len(alarms))
+		for i, a := range alarms {
+			names[i] = a.AlarmName()
+		}
+		pattern.Service().EnableDeploymentAlarms(&names, &awsecs.DeploymentAlarmOptions{Behavior: awsecs.AlarmBehavior_ROLLBACK_ON_ALARM})
+	}
+
 	scaling := pattern.Service().AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
 		MinCapacity: apptask.ScaleGate(p.RunCondition, p.MinTasks),
 		MaxCapacity: apptask.ScaleGate(p.RunCondition, p.MaxTasks),
@@ -199,8 +230,37 @@ func New(scope constructs.Construct, id string, props *Props) (*Service, error) 
 		ScaleInCooldown:   awscdk.Duration_Seconds(jsii.Number(300)),
 		ScaleOutCooldown:  awscdk.Duration_Seconds(jsii.Number(60)),
 	})
-	return &Service{pattern: pattern, task: task, https: https}, nil
+	return &Service{pattern: pattern, task: task, https: https, deploymentAlarms: alarms}, nil
 }
+
+// deploymentAlarms creates the alarms that roll a deployment back.
+func deploymentAlarms(scope constructs.Construct, targets awselasticloadbalancingv2.ApplicationTargetGroup, d *DeploymentAlarms) []awscloudwatch.Alarm {
+	minute := awscdk.Duration_Minutes(jsii.Number(1))
+	errors := awscloudwatch.NewAlarm(scope, jsii.String("Deployment5xx"), &awscloudwatch.AlarmProps{
+		AlarmName:        jsii.String(d.NamePrefix + "-deployment-5xx"),
+		AlarmDescription: jsii.String("Rolls a web deployment back: the tasks answer with 5xx errors"),
+		Metric: targets.Metrics().HttpCodeTarget(awselasticloadbalancingv2.HttpCodeTarget_TARGET_5XX_COUNT,
+			&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}),
+		Threshold:          jsii.Number(d.Target5xxPerMinute),
+		EvaluationPeriods:  jsii.Number(2),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	latency := awscloudwatch.NewAlarm(scope, jsii.String("DeploymentLatency"), &awscloudwatch.AlarmProps{
+		AlarmName:          jsii.String(d.NamePrefix + "-deployment-latency"),
+		AlarmDescription:   jsii.String("Rolls a web deployment back: p95 response time too high"),
+		Metric:             targets.Metrics().TargetResponseTime(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("p95")}),
+		Threshold:          jsii.Number(d.LatencyP95Seconds),
+		EvaluationPeriods:  jsii.Number(3),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	return []awscloudwatch.Alarm{errors, latency}
+}
+
+// DeploymentAlarms returns the alarms that roll a deployment back (none
+// unless Props.DeploymentAlarms is set).
+func (s *Service) DeploymentAlarms() []awscloudwatch.Alarm { return s.deploymentAlarms }
 
 // Service returns the ECS service.
 func (s *Service) Service() awsecs.FargateService { return s.pattern.Service() }
@@ -324,6 +384,16 @@ func (props *Props) withDefaults() (Props, error) {
 	if len(p.Task.Command) == 0 {
 		p.Task.Command = []string{"gunicorn", "config.wsgi:application"}
 	}
+	if d := p.DeploymentAlarms; d != nil {
+		alarms := *d
+		if alarms.Target5xxPerMinute == 0 {
+			alarms.Target5xxPerMinute = 10
+		}
+		if alarms.LatencyP95Seconds == 0 {
+			alarms.LatencyP95Seconds = 2
+		}
+		p.DeploymentAlarms = &alarms
+	}
 	if p.HealthCheckPath == "" {
 		p.HealthCheckPath = "/healthz"
 	}
@@ -342,6 +412,8 @@ func (props *Props) withDefaults() (Props, error) {
 		return p, fmt.Errorf("djangoweb.Props.IdleTimeoutSeconds: %d is outside the load balancer's 1 to 4000", p.IdleTimeoutSeconds)
 	case p.DeregistrationDelaySeconds < 0 || p.DeregistrationDelaySeconds > 3600:
 		return p, fmt.Errorf("djangoweb.Props.DeregistrationDelaySeconds: %d is outside 0 to 3600", p.DeregistrationDelaySeconds)
+	case p.DeploymentAlarms != nil && p.DeploymentAlarms.NamePrefix == "":
+		return p, fmt.Errorf("djangoweb.Props.DeploymentAlarms.NamePrefix: required")
 	case (p.OriginHeader == "") != (p.OriginHeaderValue == nil):
 		return p, fmt.Errorf("djangoweb.Props.OriginHeader, OriginHeaderValue: set both or neither")
 	case len(problems) > 0:

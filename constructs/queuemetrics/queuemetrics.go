@@ -1,6 +1,6 @@
 // Package queuemetrics publishes the depth of Celery queues on Redis or
-// Valkey to CloudWatch, and each queue's backlog per running worker task:
-// the metric a worker service scales on. The broker has no CloudWatch metric
+// Valkey to CloudWatch, each queue's backlog per running worker task (the
+// metric a worker service scales on) and the age of its oldest message. The broker has no CloudWatch metric
 // of its own, so a small Go Lambda function (in ./handler, using go-redis)
 // reads the queue lengths every minute.
 package queuemetrics
@@ -32,6 +32,7 @@ import (
 const (
 	QueueDepthMetric     = "QueueDepth"
 	BacklogPerTaskMetric = "BacklogPerTask"
+	OldestAgeMetric      = "OldestMessageAge"
 )
 
 // Props configures QueueMetrics.
@@ -156,6 +157,12 @@ func (q *QueueMetrics) BacklogPerTask(queue string) awscloudwatch.Metric {
 // QueueDepth is the number of messages waiting in queue.
 func (q *QueueMetrics) QueueDepth(queue string) awscloudwatch.Metric {
 	return q.metric(QueueDepthMetric, queue)
+}
+
+// OldestMessageAge is how long, in seconds, the oldest message of queue
+// has waited, as the function has observed it (to a minute).
+func (q *QueueMetrics) OldestMessageAge(queue string) awscloudwatch.Metric {
+	return q.metric(OldestAgeMetric, queue)
 }
 
 func (q *QueueMetrics) metric(name, queue string) awscloudwatch.Metric {

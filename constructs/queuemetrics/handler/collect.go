@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -14,11 +15,22 @@ import (
 const (
 	QueueDepthMetric     = "QueueDepth"
 	BacklogPerTaskMetric = "BacklogPerTask"
+	OldestAgeMetric      = "OldestMessageAge"
 )
 
 // Lengths reads the lengths of Redis lists.
 type Lengths interface {
 	Lengths(ctx context.Context, keys []string) ([]int64, error)
+}
+
+// Heads remembers the message at the head of each queue, to tell how long
+// it has waited: Celery's messages carry no send time, so the age is the
+// time since this function first saw the message at the head (to a minute).
+type Heads interface {
+	// Oldest returns an identity of the oldest message of list key ("" when empty).
+	Oldest(ctx context.Context, key string) (string, error)
+	// Seen returns when head was first seen at the head of queue, recording now if new.
+	Seen(ctx context.Context, queue, head string, now time.Time) (time.Time, error)
 }
 
 // Services describes ECS services.
@@ -35,8 +47,10 @@ type Metrics interface {
 type Collector struct {
 	Settings Settings
 	Lengths  Lengths
+	Heads    Heads
 	Services Services
 	Metrics  Metrics
+	Now      func() time.Time
 }
 
 // Collect publishes each queue's depth and its backlog per running task.
@@ -62,9 +76,14 @@ func (c *Collector) Collect(ctx context.Context) error {
 			{Name: aws.String("Cluster"), Value: aws.String(c.Settings.Cluster)},
 			{Name: aws.String("Queue"), Value: aws.String(q.Name)},
 		}
+		age, err := c.oldestAge(ctx, q.Name)
+		if err != nil {
+			return fmt.Errorf("queue %s: %w", q.Name, err)
+		}
 		data = append(data,
 			cwtypes.MetricDatum{MetricName: aws.String(QueueDepthMetric), Dimensions: dims, Value: aws.Float64(float64(depth)), Unit: cwtypes.StandardUnitCount},
 			cwtypes.MetricDatum{MetricName: aws.String(BacklogPerTaskMetric), Dimensions: dims, Value: aws.Float64(float64(depth) / float64(tasks)), Unit: cwtypes.StandardUnitCount},
+			cwtypes.MetricDatum{MetricName: aws.String(OldestAgeMetric), Dimensions: dims, Value: aws.Float64(age.Seconds()), Unit: cwtypes.StandardUnitSeconds},
 		)
 	}
 	for start := 0; start < len(data); start += 1000 { // PutMetricData takes at most 1000 data
@@ -77,6 +96,21 @@ func (c *Collector) Collect(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// oldestAge is how long the message at the head of queue's default
+// priority list has been there, as far as this function has seen.
+func (c *Collector) oldestAge(ctx context.Context, queue string) (time.Duration, error) {
+	head, err := c.Heads.Oldest(ctx, queue)
+	if err != nil || head == "" {
+		return 0, err
+	}
+	now := c.Now()
+	since, err := c.Heads.Seen(ctx, queue, head, now)
+	if err != nil {
+		return 0, err
+	}
+	return now.Sub(since), nil
 }
 
 // runningTasks returns the running task count of each worker service.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -20,6 +21,21 @@ func (f fakeRedis) Lengths(_ context.Context, keys []string) ([]int64, error) {
 		out[i] = f[k]
 	}
 	return out, nil
+}
+
+// fakeHeads: "default" has had the same head for 90 s; "emails" a new one.
+type fakeHeads struct{ seen map[string]time.Time }
+
+func (f fakeHeads) Oldest(_ context.Context, key string) (string, error) {
+	return map[string]string{"default": "m1", "emails": "m9"}[key], nil
+}
+
+func (f fakeHeads) Seen(_ context.Context, queue, head string, now time.Time) (time.Time, error) {
+	if t, ok := f.seen[queue+"/"+head]; ok {
+		return t, nil
+	}
+	f.seen[queue+"/"+head] = now
+	return now, nil
 }
 
 type fakeECS map[string]int32
@@ -54,6 +70,7 @@ func (f *fakeCloudWatch) PutMetricData(_ context.Context, in *cloudwatch.PutMetr
 
 func TestCollect(t *testing.T) {
 	cw := &fakeCloudWatch{got: map[string]float64{}}
+	now := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	c := &Collector{
 		Settings: Settings{Cluster: "app", Namespace: "Celery", Queues: []Queue{
 			{Name: "default", Service: "app-worker-default"},
@@ -63,6 +80,8 @@ func TestCollect(t *testing.T) {
 		Lengths:  fakeRedis{"default": 30, "default\x06\x166": 10, "emails": 7},
 		Services: fakeECS{"app-worker-default": 4, "app-worker-emails": 0},
 		Metrics:  cw,
+		Heads:    fakeHeads{seen: map[string]time.Time{"default/m1": now.Add(-90 * time.Second)}},
+		Now:      func() time.Time { return now },
 	}
 	if err := c.Collect(context.Background()); err != nil {
 		t.Fatal(err)
@@ -70,6 +89,7 @@ func TestCollect(t *testing.T) {
 	want := map[string]float64{
 		"QueueDepth/default": 40, "BacklogPerTask/default": 10,
 		"QueueDepth/emails": 7, "BacklogPerTask/emails": 7,
+		"OldestMessageAge/default": 90, "OldestMessageAge/emails": 0,
 	}
 	if fmt.Sprint(cw.got) != fmt.Sprint(want) {
 		t.Errorf("published %v, want %v", cw.got, want)

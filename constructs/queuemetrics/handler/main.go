@@ -6,12 +6,15 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -72,6 +75,8 @@ func main() {
 	c := &Collector{
 		Settings: settings,
 		Lengths:  redisLengths{client},
+		Heads:    redisHeads{client},
+		Now:      time.Now,
 		Services: ecs.NewFromConfig(cfg),
 		Metrics:  cloudwatch.NewFromConfig(cfg),
 	}
@@ -109,6 +114,40 @@ func (r redisLengths) Lengths(ctx context.Context, keys []string) ([]int64, erro
 		out[i] = cmd.Val()
 	}
 	return out, nil
+}
+
+// redisHeads keeps the first sighting of each queue's head message in Redis.
+type redisHeads struct{ client *redis.Client }
+
+// Oldest returns a hash of the oldest message: kombu pushes on the left
+// and workers pop on the right, so it is the last element.
+func (r redisHeads) Oldest(ctx context.Context, key string) (string, error) {
+	msg, err := r.client.LIndex(ctx, key, -1).Result()
+	if err == redis.Nil {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(msg))
+	return hex.EncodeToString(sum[:8]), nil
+}
+
+// Seen records under djangocdk:queuemetrics:<queue> the head and when it
+// was first seen, and returns that time.
+func (r redisHeads) Seen(ctx context.Context, queue, head string, now time.Time) (time.Time, error) {
+	key := "djangocdk:queuemetrics:" + queue
+	stored, err := r.client.HGetAll(ctx, key).Result()
+	if err != nil {
+		return now, err
+	}
+	if stored["head"] == head {
+		if unix, err := strconv.ParseInt(stored["since"], 10, 64); err == nil {
+			return time.Unix(unix, 0), nil
+		}
+	}
+	err = r.client.HSet(ctx, key, "head", head, "since", strconv.FormatInt(now.Unix(), 10)).Err()
+	return now, err
 }
 
 // priorityKeys are the Redis lists that hold one Celery queue: kombu's

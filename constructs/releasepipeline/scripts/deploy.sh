@@ -47,7 +47,7 @@ fi
 for service in $SERVICES; do
 	read -r state definition <<<"$(aws ecs describe-services --cluster "$CLUSTER" --services "$service" \
 		--query "services[0].deployments[?status=='PRIMARY'] | [0].[rolloutState, taskDefinition]" --output text)"
-	image=$(aws ecs describe-task-definition --task-definition "$definition" --query 'taskDefinition.containerDefinitions[0].image' --output text)
+	image=$(aws ecs describe-task-definition --task-definition "$definition" --query "taskDefinition.containerDefinitions[?name=='django'] | [0].image" --output text)
 	if [ "$state" != COMPLETED ] || [ "$image" != "$IMAGE" ]; then
 		echo "$service: deployment $state running $image, want COMPLETED running $IMAGE (rolled back?)" >&2
 		restore

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/djangocdk/djangocdk/stacks"
+)
+
+// alarmsByName returns the template's alarms by AlarmName.
+func alarmsByName(tmpl map[string]any) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for _, a := range resources(tmpl, "AWS::CloudWatch::Alarm") {
+		out[props(a)["AlarmName"].(string)] = props(a)
+	}
+	return out
+}
+
+func TestAlarms(t *testing.T) {
+	tmpl := synth(t, "production").template(t, stacks.OperationsLayer)
+	alarms := alarmsByName(tmpl)
+	// Each alarm: the metric it watches (a substring of its JSON), the
+	// comparison and the threshold from config.
+	want := map[string]struct {
+		metric, comparison string
+		threshold          float64
+	}{
+		"alb-5xx":                              {"HTTPCode_ELB_5XX_Count", "GreaterThanThreshold", 5},
+		"target-5xx":                           {"HTTPCode_Target_5XX_Count", "GreaterThanThreshold", 5},
+		"latency-p95":                          {`"ExtendedStatistic":"p95","MetricName":"TargetResponseTime"`, "GreaterThanThreshold", 1},
+		"latency-p99":                          {`"ExtendedStatistic":"p99","MetricName":"TargetResponseTime"`, "GreaterThanThreshold", 3},
+		"unhealthy-hosts":                      {"UnHealthyHostCount", "GreaterThanThreshold", 0},
+		"web-cpu":                              {"CPUUtilization", "GreaterThanThreshold", 85},
+		"web-memory":                           {"MemoryUtilization", "GreaterThanThreshold", 85},
+		"web-tasks-missing":                    {"DesiredTaskCount", "GreaterThanThreshold", 0},
+		"worker-celery-cpu":                    {"CPUUtilization", "GreaterThanThreshold", 85},
+		"worker-celery-tasks-missing":          {"RunningTaskCount", "GreaterThanThreshold", 0},
+		"beat-tasks-missing":                   {"RunningTaskCount", "GreaterThanThreshold", 0},
+		"queue-celery-depth":                   {`"MetricName":"QueueDepth","Namespace":"Celery"`, "GreaterThanThreshold", 1000},
+		"queue-celery-age":                     {`"MetricName":"OldestMessageAge","Namespace":"Celery"`, "GreaterThanThreshold", 600},
+		"database-cpu":                         {`"MetricName":"CPUUtilization","Namespace":"AWS/RDS"`, "GreaterThanThreshold", 80},
+		"database-storage":                     {"FreeStorageSpace", "LessThanThreshold", 20 * 1024 * 1024 * 1024 * 0.1},
+		"database-memory":                      {"FreeableMemory", "LessThanThreshold", 16 * 1024 * 1024 * 1024 * 0.1},
+		"database-connections":                 {"DatabaseConnections", "GreaterThanThreshold", 1769 * 0.8},
+		"cache-myapp-production-001-cpu":       {`"MetricName":"EngineCPUUtilization","Namespace":"AWS/ElastiCache"`, "GreaterThanThreshold", 80},
+		"cache-myapp-production-002-memory":    {"DatabaseMemoryUsagePercentage", "GreaterThanThreshold", 80},
+		"cache-myapp-production-001-evictions": {`"MetricName":"Evictions"`, "GreaterThanThreshold", 0},
+	}
+	for name, w := range want {
+		a, ok := alarms["myapp-production-"+name]
+		if !ok {
+			t.Errorf("no alarm %s", name)
+			continue
+		}
+		if body := jsonOf(a); !strings.Contains(body, w.metric) {
+			t.Errorf("%s does not watch %s: %s", name, w.metric, body)
+		}
+		if a["ComparisonOperator"] != w.comparison || a["Threshold"] != w.threshold {
+			t.Errorf("%s: %v %v, want %s %v", name, a["ComparisonOperator"], a["Threshold"], w.comparison, w.threshold)
+		}
+	}
+	// Every alarm notifies the alarm topic, when it fires and when it clears.
+	for name, a := range alarms {
+		if !strings.Contains(jsonOf(a["AlarmActions"]), "Alarms") || !strings.Contains(jsonOf(a["OKActions"]), "Alarms") {
+			t.Errorf("%s notifies nobody", name)
+		}
+	}
+	_, topic := only(t, tmpl, "AWS::SNS::Topic")
+	if !strings.Contains(jsonOf(props(topic)["KmsMasterKeyId"]), "AlarmKey") {
+		t.Errorf("the alarm topic is not encrypted")
+	}
+	_, rule := only(t, tmpl, "AWS::Events::Rule")
+	if p := jsonOf(props(rule)); !strings.Contains(p, `"detail":{"state":["FAILED"]}`) || !strings.Contains(p, "aws.codepipeline") || !strings.Contains(p, "Alarms") {
+		t.Errorf("failed releases do not reach the alarm topic: %s", p)
+	}
+}
+
+func TestDashboard(t *testing.T) {
+	tmpl := synth(t, "production").template(t, stacks.OperationsLayer)
+	_, d := only(t, tmpl, "AWS::CloudWatch::Dashboard")
+	body := jsonOf(props(d)["DashboardBody"])
+	for _, want := range []string{"Request path", "TargetResponseTime", "Queue depth", "OldestMessageAge", "PostgreSQL connections",
+		"Cache memory", "DeploymentCount", "Releases", `\"type\":\"alarm\"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the dashboard lacks %s", want)
+		}
+	}
+}
+
+func TestDeploymentAlarms(t *testing.T) {
+	prod := alarmsByName(synth(t, "production").template(t, stacks.ComputeLayer))
+	var names []string
+	for name := range prod {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	if strings.Join(names, " ") != "myapp-production-web-deployment-5xx myapp-production-web-deployment-latency" {
+		t.Fatalf("deployment alarms %v", names)
+	}
+	if a := prod["myapp-production-web-deployment-5xx"]; a["Threshold"] != 10.0 || !strings.Contains(jsonOf(a), "HTTPCode_Target_5XX_Count") {
+		t.Errorf("5xx deployment alarm %v", a)
+	}
+	if a := prod["myapp-production-web-deployment-latency"]; a["Threshold"] != 2.0 || !strings.Contains(jsonOf(a), `"ExtendedStatistic":"p95"`) {
+		t.Errorf("latency deployment alarm %v", a)
+	}
+	if n := len(alarmsByName(synth(t, "dev").template(t, stacks.ComputeLayer))); n != 0 {
+		t.Errorf("dev has %d deployment alarms; they are a production setting", n)
+	}
+}
+
+func TestExecAndTracing(t *testing.T) {
+	for _, env := range environments {
+		tmpl := synth(t, env).template(t, stacks.ComputeLayer)
+		_, cluster := only(t, tmpl, "AWS::ECS::Cluster")
+		config := jsonOf(props(cluster)["Configuration"])
+		if !strings.Contains(config, `"KmsKeyId":{"Fn::GetAtt":["ExecKey`) || !strings.Contains(config, `"CloudWatchEncryptionEnabled":true`) || !strings.Contains(config, `"Logging":"OVERRIDE"`) {
+			t.Errorf("%s: exec sessions are not encrypted and logged: %s", env, config)
+		}
+		if svc := props(byPrefix(t, tmpl, "AWS::ECS::Service", "WebService")); svc["EnableExecuteCommand"] != true {
+			t.Errorf("%s: no ECS Exec on the web service", env)
+		}
+		logs := props(byPrefix(t, tmpl, "AWS::Logs::LogGroup", "ExecLogs"))
+		if logs["KmsKeyId"] == nil || logs["RetentionInDays"] == nil {
+			t.Errorf("%s: exec log group %v", env, logs)
+		}
+		policy := jsonOf(props(byPrefix(t, tmpl, "AWS::IAM::Policy", "AppTaskRoleDefaultPolicy")))
+		if !strings.Contains(policy, "ssmmessages:OpenDataChannel") || !strings.Contains(policy, "ExecKey") {
+			t.Errorf("%s: the task role cannot open exec sessions: %s", env, policy)
+		}
+		if cmd := jsonOf(tmpl["Outputs"].(map[string]any)["ShellCommand"]); !strings.Contains(cmd, "aws ecs execute-command") || !strings.Contains(cmd, "python manage.py shell") {
+			t.Errorf("%s: ShellCommand %s", env, cmd)
+		}
+
+		traced := env == "production"
+		for _, task := range []string{"WebTask", "WorkerceleryTask", "BeatTask", "MigrationTask"} {
+			names := strings.Join(containerNames(t, tmpl, task), " ")
+			wantSidecar := traced && task != "MigrationTask"
+			if strings.Contains(names, "otel-collector") != wantSidecar {
+				t.Errorf("%s %s: containers %s, tracing sidecar wanted: %v", env, task, names, wantSidecar)
+			}
+		}
+		if traced {
+			defs := jsonOf(props(byPrefix(t, tmpl, "AWS::ECS::TaskDefinition", "WebTask"))["ContainerDefinitions"])
+			for _, want := range []string{"aws-otel-collector:v0.40.0", "--config=/etc/ecs/ecs-xray.yaml", `"Essential":false`,
+				`{"Name":"OTEL_EXPORTER_OTLP_ENDPOINT","Value":"http://localhost:4317"}`, `{"Name":"OTEL_SERVICE_NAME","Value":"myapp-web"}`} {
+				if !strings.Contains(defs, want) {
+					t.Errorf("tracing lacks %s", want)
+				}
+			}
+			if !strings.Contains(jsonOf(props(byPrefix(t, tmpl, "AWS::IAM::Policy", "AppTaskRoleDefaultPolicy"))), "xray:PutTraceSegments") {
+				t.Errorf("the task role cannot send traces")
+			}
+		}
+	}
+}
+
+func TestEveryLogGroupHasARetention(t *testing.T) {
+	for _, env := range environments {
+		s := synth(t, env)
+		for _, name := range s.stackNames() {
+			layer := strings.TrimPrefix(name, "myapp-"+env+"-")
+			for id, g := range resources(s.template(t, layer), "AWS::Logs::LogGroup") {
+				if props(g)["RetentionInDays"] == nil {
+					t.Errorf("%s: log group %s keeps logs forever", name, id)
+				}
+			}
+		}
+	}
+}

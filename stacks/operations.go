@@ -1,0 +1,91 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/djangocdk/djangocdk/constructs/database"
+	"github.com/djangocdk/djangocdk/constructs/monitoring"
+)
+
+// OperationsLayer is the layer name of the Operations stack.
+const OperationsLayer = "operations"
+
+// OperationsStack holds the alarm topic, the alarms and the dashboard.
+type OperationsStack struct {
+	// Stack is the CloudFormation stack.
+	Stack awscdk.Stack
+	// AlarmTopic receives every alarm and failed releases.
+	AlarmTopic awssns.ITopic
+	// Monitoring is the alarms and the dashboard.
+	Monitoring *monitoring.Monitoring
+}
+
+// NewOperationsStack creates the Operations stack of cfg's environment.
+func NewOperationsStack(scope constructs.Construct, cfg *Config, data *DataStack, compute *ComputeStack, pipeline *PipelineStack) (*OperationsStack, error) {
+	stack := newStack(scope, cfg, OperationsLayer, "Alarms, their topic and the dashboard")
+	key := awskms.NewKey(stack, jsii.String("AlarmKey"), &awskms.KeyProps{
+		Description:       jsii.String("Encrypts the alarm topic of " + cfg.Project + "-" + cfg.Env),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     cfg.Removal(),
+	})
+	// CloudWatch alarms and EventBridge publish to the encrypted topic.
+	for _, service := range []string{"cloudwatch.amazonaws.com", "events.amazonaws.com"} {
+		key.GrantEncryptDecrypt(awsiam.NewServicePrincipal(jsii.String(service), nil))
+	}
+	topic := awssns.NewTopic(stack, jsii.String("Alarms"), &awssns.TopicProps{
+		DisplayName: jsii.String(cfg.StackName("alarms")),
+		MasterKey:   key,
+		EnforceSSL:  jsii.Bool(true),
+	})
+	for _, email := range cfg.Operations.AlarmEmails {
+		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
+	}
+
+	services := []monitoring.Service{{Name: "web", Service: compute.Web.Service()}, {Name: "beat", Service: compute.Beat.Service()}}
+	var queues []monitoring.Queue
+	for i, w := range compute.Workers {
+		name := cfg.Compute.Queues[i].Name
+		services = append(services, monitoring.Service{Name: "worker-" + name, Service: w.Service()})
+		queues = append(queues, monitoring.Queue{Name: name, Depth: compute.QueueMetrics.QueueDepth(name), OldestAge: compute.QueueMetrics.OldestMessageAge(name)})
+	}
+	memory, _ := database.ClassMemoryGiB(cfg.Database.InstanceClass)
+	connections, _ := database.EstimatedMaxConnections(cfg.Database.InstanceClass)
+	o := cfg.Operations
+	m, err := monitoring.New(stack, "Monitoring", &monitoring.Props{
+		Topic:        topic,
+		Name:         cfg.Project + "-" + cfg.Env,
+		LoadBalancer: compute.Web.LoadBalancer(),
+		Targets:      compute.Web.TargetGroup(),
+		Cluster:      compute.Cluster,
+		Services:     services,
+		Queues:       queues,
+		Database: monitoring.Database{
+			Instance: data.Database.Instance(), StorageGiB: cfg.Database.AllocatedStorageGiB,
+			MemoryGiB: memory, MaxConnections: connections,
+		},
+		CacheNodes: data.Cache.NodeIDs(),
+		Pipeline:   pipeline.Pipeline.Pipeline(),
+		Thresholds: monitoring.Thresholds{
+			Alb5xxPercent: o.Alb5xxPercent, Target5xxPercent: o.Target5xxPercent,
+			LatencyP95Seconds: o.LatencyP95Seconds, LatencyP99Seconds: o.LatencyP99Seconds,
+			ServiceCpuPercent: o.ServiceCpuPercent, ServiceMemoryPercent: o.ServiceMemoryPercent,
+			QueueDepth: o.QueueDepth, QueueAgeSeconds: o.QueueAgeSeconds,
+			DatabaseCpuPercent: o.DatabaseCpuPercent, DatabaseFreeStoragePct: o.DatabaseFreeStoragePct,
+			DatabaseFreeMemoryPct: o.DatabaseFreeMemoryPct, DatabaseConnectionsPct: o.DatabaseConnectionsPct,
+			CacheCpuPercent: o.CacheCpuPercent, CacheMemoryPercent: o.CacheMemoryPercent,
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	awscdk.NewCfnOutput(stack, jsii.String("DashboardUrl"), &awscdk.CfnOutputProps{
+		Value: awscdk.Fn_Join(jsii.String(""), jsii.Strings("https://console.aws.amazon.com/cloudwatch/home?region=", cfg.Region,
+			"#dashboards:name=", *m.Dashboard().DashboardName())),
+	})
+	return &OperationsStack{Stack: stack, AlarmTopic: topic, Monitoring: m}, nil
+}
