@@ -6,12 +6,15 @@
 package queuemetrics
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -185,15 +188,41 @@ func (q *QueueMetrics) Function() awslambda.IFunction { return q.function }
 func (q *QueueMetrics) Role() awsiam.IRole { return q.role }
 
 // goCode builds ./handler for linux/arm64 with the local Go toolchain. The
-// asset hash is that of the binary, and Go builds are reproducible.
+// asset is named by a hash of its inputs (the handler's source and the
+// module's go.mod and go.sum), so a synthesis into a cloud assembly that
+// already holds the build skips it.
 func goCode() awslambda.Code {
 	return awslambda.Code_FromAsset(jsii.String(handlerDir()), &awss3assets.AssetOptions{
+		AssetHashType: awscdk.AssetHashType_CUSTOM,
+		AssetHash:     jsii.String(sourceHash()),
 		Bundling: &awscdk.BundlingOptions{
 			// Used only when the local build fails; Go's official image.
 			Image: awscdk.DockerImage_FromRegistry(jsii.String("golang:1.26")),
 			Local: &goBuild{},
 		},
 	})
+}
+
+// sourceHash hashes the files the handler is built from.
+func sourceHash() string {
+	dir := handlerDir()
+	module := filepath.Join(dir, "..", "..", "..")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	files = append(files, filepath.Join(module, "go.mod"), filepath.Join(module, "go.sum"))
+	sort.Strings(files)
+	h := sha256.New()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		body, err := os.ReadFile(f)
+		if err != nil {
+			panic(fmt.Sprintf("queuemetrics: reading the handler's source: %v", err))
+		}
+		fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(body))
+		h.Write(body)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // handlerDir is the directory of the handler's source, found from this

@@ -17,3 +17,10 @@ func TestNewRejectsMissingProps(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+func TestSourceHashIsStable(t *testing.T) {
+	a, b := sourceHash(), sourceHash()
+	if a != b || len(a) != 64 {
+		t.Errorf("sourceHash %q then %q", a, b)
+	}
+}
