@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/djangocdk/djangocdk/constructs/internal/args"
 )
 
 // SecretKeyField is the JSON field of DjangoSecret() that holds the
@@ -78,7 +79,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Settings, error)
 	})
 
 	s := &Settings{djangoSecret: djangoSecret, thirdParty: thirdParty, parameters: map[string]awsssm.StringParameter{}}
-	for _, name := range sortedKeys(p.Parameters) {
+	for _, name := range args.SortedKeys(p.Parameters) {
 		s.parameters[name] = awsssm.NewStringParameter(construct, jsii.String(name), &awsssm.StringParameterProps{
 			ParameterName: jsii.String(p.ParameterPrefix + name),
 			StringValue:   p.Parameters[name],
@@ -130,7 +131,7 @@ func (props *Props) withDefaults() (Props, error) {
 	if !prefixPattern.MatchString(p.ParameterPrefix) {
 		return p, fmt.Errorf("appsettings.Props.ParameterPrefix: %q is not a parameter path such as /myapp/prod/", p.ParameterPrefix)
 	}
-	for _, name := range sortedKeys(p.Parameters) {
+	for _, name := range args.SortedKeys(p.Parameters) {
 		if !variablePattern.MatchString(name) {
 			return p, fmt.Errorf("appsettings.Props.Parameters: %q is not an environment variable name (A-Z, 0-9, _)", name)
 		}
@@ -139,13 +140,4 @@ func (props *Props) withDefaults() (Props, error) {
 		}
 	}
 	return p, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -5,7 +5,6 @@ package apptask
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/djangocdk/djangocdk/constructs/internal/args"
 )
 
 // ContainerName is the name of the Django container in every task.
@@ -108,7 +108,7 @@ func New(scope constructs.Construct, id string, props *Props) (*AppTask, error) 
 	}
 	construct := constructs.NewConstruct(scope, jsii.String(id))
 	definition := awsecs.NewFargateTaskDefinition(construct, jsii.String("Definition"), &awsecs.FargateTaskDefinitionProps{
-		Family:         optional(p.Family),
+		Family:         args.Optional(p.Family),
 		Cpu:            jsii.Number(p.Cpu),
 		MemoryLimitMiB: jsii.Number(p.MemoryMiB),
 		RuntimePlatform: &awsecs.RuntimePlatform{
@@ -160,10 +160,10 @@ func New(scope constructs.Construct, id string, props *Props) (*AppTask, error) 
 	}
 	// Added one by one in sorted order: a Go map has no order, and the
 	// template must be the same on every synthesis.
-	for _, name := range sortedKeys(p.Environment) {
+	for _, name := range args.SortedKeys(p.Environment) {
 		container.AddEnvironment(jsii.String(name), jsii.String(p.Environment[name]))
 	}
-	for _, name := range sortedKeys(p.Secrets) {
+	for _, name := range args.SortedKeys(p.Secrets) {
 		container.AddSecret(jsii.String(name), p.Secrets[name])
 	}
 	return &AppTask{definition: definition, container: container, logGroup: logGroup}, nil
@@ -278,20 +278,4 @@ func merge(env map[string]string, name, value string) map[string]string {
 	}
 	out[name] = value
 	return out
-}
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return jsii.String(s)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/djangocdk/djangocdk/constructs/internal/args"
 )
 
 // Port is the port clients connect to.
@@ -121,7 +122,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Cache, error) {
 
 	secret := awssecretsmanager.NewSecret(construct, jsii.String("AuthToken"), &awssecretsmanager.SecretProps{
 		Description: jsii.String("AUTH token of ElastiCache " + p.Name),
-		SecretName:  optional(p.SecretName),
+		SecretName:  args.Optional(p.SecretName),
 		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
 			SecretStringTemplate: jsii.String("{}"),
 			GenerateStringKey:    jsii.String(PasswordField),
@@ -291,11 +292,4 @@ func (props *Props) withDefaults() (Props, error) {
 		return p, fmt.Errorf("cache.Props.SnapshotRetentionDays: %d is outside 0 (off) to 35", p.SnapshotRetentionDays)
 	}
 	return p, nil
-}
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return jsii.String(s)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/djangocdk/djangocdk/constructs/internal/args"
 )
 
 // Port is the PostgreSQL port of the instance and of the proxy.
@@ -134,7 +135,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Database, error)
 	secret := awsrds.NewDatabaseSecret(construct, jsii.String("Credentials"), &awsrds.DatabaseSecretProps{
 		Username:   jsii.String(p.Username),
 		Dbname:     jsii.String(p.DatabaseName),
-		SecretName: optional(p.SecretName),
+		SecretName: args.Optional(p.SecretName),
 	})
 	// Keep the credentials of a kept database: a snapshot restored later needs them.
 	secret.ApplyRemovalPolicy(keptWith(p.RemovalPolicy))
@@ -342,13 +343,6 @@ func (p *Props) parameters() *map[string]*string {
 		// sessions and server logs agree with it.
 		"timezone": jsii.String("UTC"),
 	}
-}
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return jsii.String(s)
 }
 
 func (props *Props) withDefaults() (Props, error) {
