@@ -293,30 +293,16 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 		return nil, err
 	}
 
-	outputs := []struct {
-		name, description string
-		value             *string
-	}{
-		{"WebUrl", "The web service at the load balancer", web.URL()},
-		{"ClusterName", "The ECS cluster", cluster.ClusterName()},
-		{"MigrateCommand", "Runs the migrations once by hand, waits and fails unless they succeed", migrate.RunTaskCommand()},
-	}
+	output(stack, "WebUrl", "The web service at the load balancer", web.URL())
+	output(stack, "ClusterName", "The ECS cluster", cluster.ClusterName())
+	output(stack, "MigrateCommand", "Runs the migrations once by hand, waits and fails unless they succeed", migrate.RunTaskCommand())
 	if cfg.Compute.ExecuteCommand {
-		outputs = append(outputs, struct {
-			name, description string
-			value             *string
-		}{"ShellCommand", "Opens manage.py shell in a running web task (ECS Exec, encrypted and logged)", awscdk.Fn_Join(jsii.String(""), &[]*string{
+		output(stack, "ShellCommand", "Opens manage.py shell in a running web task (ECS Exec, encrypted and logged)", awscdk.Fn_Join(jsii.String(""), &[]*string{
 			jsii.String("aws ecs execute-command --cluster "), cluster.ClusterName(),
 			jsii.String(" --container " + apptask.ContainerName + " --interactive --command 'python manage.py shell' --task $(aws ecs list-tasks --cluster "),
 			cluster.ClusterName(), jsii.String(" --service-name "), web.Service().ServiceName(),
 			jsii.String(" --query 'taskArns[0]' --output text)"),
-		})})
-	}
-	for _, output := range outputs {
-		awscdk.NewCfnOutput(stack, jsii.String(output.name), &awscdk.CfnOutputProps{
-			Description: jsii.String(output.description),
-			Value:       output.value,
-		})
+		}))
 	}
 	computeStack := &ComputeStack{
 		Stack: stack, Cluster: cluster, Web: web, Workers: workers, Beat: beat, Migration: migrate,

@@ -194,18 +194,12 @@ func NewDataStack(scope constructs.Construct, cfg *Config, net *NetworkStack) (*
 	}
 
 	suppressDataFindings(cfg, db, redis, settings)
-	for _, output := range []struct {
-		name  string
-		value *string
-	}{
-		// Operators put the third-party keys here before the first deploy of the compute layer.
-		{"ThirdPartySecretName", settings.ThirdPartySecret().SecretName()},
-		{"DatabaseSecretName", db.Secret().SecretName()},
-		{"MediaBucketName", buckets.Media().BucketName()},
-		{"StaticBucketName", buckets.Static().BucketName()},
-	} {
-		awscdk.NewCfnOutput(stack, jsii.String(output.name), &awscdk.CfnOutputProps{Value: output.value})
-	}
+	// Operators put the third-party keys in this secret before the first
+	// deployment of the compute layer.
+	output(stack, "ThirdPartySecretName", "Secret to fill with the third-party keys (django.thirdPartySecrets)", settings.ThirdPartySecret().SecretName())
+	output(stack, "DatabaseSecretName", "Secret with the database credentials", db.Secret().SecretName())
+	output(stack, "MediaBucketName", "Bucket of user uploads", buckets.Media().BucketName())
+	output(stack, "StaticBucketName", "Bucket of collectstatic output", buckets.Static().BucketName())
 	return &DataStack{
 		Stack:              stack,
 		Database:           db,

@@ -1,7 +1,6 @@
 package stacks
 
 import (
-	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
@@ -101,19 +100,10 @@ func NewFrontendStack(scope constructs.Construct, cfg *Config, data *DataStack, 
 			return nil, err
 		}
 		s.Apps = append(s.Apps, &FrontendApp{Config: app, Frontend: f})
-		for _, output := range []struct {
-			suffix, description string
-			value               *string
-		}{
-			{"Bucket", "Bucket that " + app.BuildDir + " is published to", f.Bucket().BucketName()},
-			{"DistributionId", "Distribution to invalidate after a publish", f.Distribution().DistributionId()},
-			{"Url", "Address of the app", f.URL()},
-		} {
-			awscdk.NewCfnOutput(stack, jsii.String(fmt.Sprintf("%s%s", exportName(app.Name), output.suffix)), &awscdk.CfnOutputProps{
-				Description: jsii.String(output.description),
-				Value:       output.value,
-			})
-		}
+		prefix := exportName(app.Name)
+		output(stack, prefix+"Bucket", "Bucket that "+app.BuildDir+" is published to", f.Bucket().BucketName())
+		output(stack, prefix+"DistributionId", "Distribution to invalidate after a publish", f.Distribution().DistributionId())
+		output(stack, prefix+"Url", "Address of the app", f.URL())
 		suppressFrontendFindings(app, f, protocol)
 	}
 	return s, nil

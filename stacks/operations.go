@@ -83,9 +83,7 @@ func NewOperationsStack(scope constructs.Construct, cfg *Config, data *DataStack
 	if err != nil {
 		return nil, err
 	}
-	awscdk.NewCfnOutput(stack, jsii.String("DashboardUrl"), &awscdk.CfnOutputProps{
-		Value: awscdk.Fn_Join(jsii.String(""), jsii.Strings("https://console.aws.amazon.com/cloudwatch/home?region=", cfg.Region,
-			"#dashboards:name=", *m.Dashboard().DashboardName())),
-	})
+	output(stack, "DashboardUrl", "The environment's dashboard", awscdk.Fn_Join(jsii.String(""), jsii.Strings(
+		"https://console.aws.amazon.com/cloudwatch/home?region=", cfg.Region, "#dashboards:name=", *m.Dashboard().DashboardName())))
 	return &OperationsStack{Stack: stack, AlarmTopic: topic, Monitoring: m}, nil
 }

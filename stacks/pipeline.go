@@ -105,7 +105,7 @@ func NewPipelineStack(scope constructs.Construct, cfg *Config, net *NetworkStack
 	if err != nil {
 		return nil, err
 	}
-	awscdk.NewCfnOutput(stack, jsii.String("PipelineName"), &awscdk.CfnOutputProps{Value: pipeline.Pipeline().PipelineName()})
+	output(stack, "PipelineName", "The release pipeline", pipeline.Pipeline().PipelineName())
 	suppressPipelineFindings(pipeline)
 	return &PipelineStack{Stack: stack, Pipeline: pipeline, Notifications: topic}, nil
 }

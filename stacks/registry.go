@@ -70,6 +70,6 @@ func NewRegistryStack(scope constructs.Construct, cfg *Config) *RegistryStack {
 		StringValue:   jsii.String(NoImage),
 		Description:   jsii.String("Tag (git commit) of the Django image the services run; " + NoImage + " before the first release"),
 	})
-	awscdk.NewCfnOutput(stack, jsii.String("RepositoryUri"), &awscdk.CfnOutputProps{Value: repository.RepositoryUri()})
+	output(stack, "RepositoryUri", "Repository of the Django image; push <uri>:<git sha>", repository.RepositoryUri())
 	return &RegistryStack{Stack: stack, Repository: repository, ImageTagParameterName: name}
 }

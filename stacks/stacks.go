@@ -99,3 +99,8 @@ func newStack(scope constructs.Construct, cfg *Config, layer, description string
 	tags.Add(jsii.String("ManagedBy"), jsii.String(ManagedBy), nil)
 	return stack
 }
+
+// output adds a stack output: what an operator or the pipeline reads.
+func output(stack awscdk.Stack, name, description string, value *string) {
+	awscdk.NewCfnOutput(stack, jsii.String(name), &awscdk.CfnOutputProps{Description: jsii.String(description), Value: value})
+}
