@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -322,7 +324,7 @@ func TestMigrationTask(t *testing.T) {
 		// Same network access as the web tasks: the migration security group, private subnets.
 		command := jsonOf(tmpl["Outputs"].(map[string]any)["MigrateCommand"])
 		for _, want := range []string{"aws ecs run-task --cluster ", " --task-definition " + family, "--launch-type FARGATE",
-			"MigrationTasks", "PrivateSubnet1", "PrivateSubnet3", "aws ecs wait tasks-stopped", "exitCode", `test \"$CODE\" = 0`} {
+			"MigrationTasks", "PrivateSubnet1", "PrivateSubnet3", "tasks[0].lastStatus", "= STOPPED ]; do sleep 10; done", "exitCode", `test \"$CODE\" = 0`} {
 			if !strings.Contains(command, want) {
 				t.Errorf("%s: MigrateCommand lacks %q: %s", env, want, command)
 			}
@@ -481,4 +483,50 @@ func TestREADMEListsContainerVariables(t *testing.T) {
 		return
 	}
 	t.Errorf("README.md's container variables differ from the templates; run go test ./... -update\nwant:\n%s", table)
+}
+
+// render resolves the Fn::Join of a template value, standing in a
+// placeholder for every other intrinsic.
+func render(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case map[string]any:
+		if join, ok := v["Fn::Join"].([]any); ok {
+			var parts []string
+			for _, p := range join[1].([]any) {
+				parts = append(parts, render(p))
+			}
+			return strings.Join(parts, join[0].(string))
+		}
+		return "resolved"
+	}
+	return fmt.Sprint(v)
+}
+
+// TestMigrateCommandFailsUnlessMigrationsSucceed runs the MigrateCommand
+// output against a fake AWS CLI.
+func TestMigrateCommandFailsUnlessMigrationsSucceed(t *testing.T) {
+	tmpl := synth(t, "staging").template(t, stacks.ComputeLayer)
+	command := render(tmpl["Outputs"].(map[string]any)["MigrateCommand"].(map[string]any)["Value"])
+	for code, wantOK := range map[string]bool{"0": true, "1": false} {
+		dir := t.TempDir()
+		fake := "#!/usr/bin/env bash\ncase \"$*\" in\n" +
+			"*run-task*) echo arn:aws:ecs:us-east-1:1:task/c/abc ;;\n" +
+			"*lastStatus*) echo STOPPED ;;\n" +
+			"*exitCode*) echo " + code + " ;;\n" +
+			"*) exit 3 ;;\nesac\n"
+		if err := os.WriteFile(filepath.Join(dir, "aws"), []byte(fake), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("bash", "-c", command)
+		cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
+		out, err := cmd.CombinedOutput()
+		if (err == nil) != wantOK {
+			t.Errorf("exit code %s: command error %v, want success %v\n%s", code, err, wantOK, out)
+		}
+		if !strings.Contains(string(out), "migrate exited with "+code) {
+			t.Errorf("exit code %s: output %s", code, out)
+		}
+	}
 }

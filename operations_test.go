@@ -113,6 +113,9 @@ func TestExecAndTracing(t *testing.T) {
 	for _, env := range environments {
 		tmpl := synth(t, env).template(t, stacks.ComputeLayer)
 		_, cluster := only(t, tmpl, "AWS::ECS::Cluster")
+		if insights := jsonOf(props(cluster)["ClusterSettings"]); insights != `[{"Name":"containerInsights","Value":"enabled"}]` {
+			t.Errorf("%s: Container Insights %s", env, insights)
+		}
 		config := jsonOf(props(cluster)["Configuration"])
 		if !strings.Contains(config, `"KmsKeyId":{"Fn::GetAtt":["ExecKey`) || !strings.Contains(config, `"CloudWatchEncryptionEnabled":true`) || !strings.Contains(config, `"Logging":"OVERRIDE"`) {
 			t.Errorf("%s: exec sessions are not encrypted and logged: %s", env, config)

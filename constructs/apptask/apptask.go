@@ -210,9 +210,6 @@ func (props *Props) withDefaults() (Props, error) {
 	if p.MemoryMiB == 0 {
 		p.MemoryMiB = 1024
 	}
-	if p.CpuArchitecture == nil {
-		p.CpuArchitecture = awsecs.CpuArchitecture_ARM64()
-	}
 	if p.StopTimeoutSeconds == 0 {
 		p.StopTimeoutSeconds = 30
 	}
@@ -233,6 +230,9 @@ func (props *Props) withDefaults() (Props, error) {
 		return p, fmt.Errorf("apptask.Props.StopTimeoutSeconds: %d is outside 1 to %d (Fargate's limit)", p.StopTimeoutSeconds, MaxStopTimeoutSeconds)
 	case p.Port < 0 || p.Port > 65535:
 		return p, fmt.Errorf("apptask.Props.Port: %d is not a port", p.Port)
+	}
+	if p.CpuArchitecture == nil { // after the checks above: this one calls into jsii
+		p.CpuArchitecture = awsecs.CpuArchitecture_ARM64()
 	}
 	if p.Tracing != nil && p.Tracing.Service == "" {
 		return p, fmt.Errorf("apptask.Props.Tracing.Service: required")

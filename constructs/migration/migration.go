@@ -58,9 +58,10 @@ func New(scope constructs.Construct, id string, props *Props) (*Migration, error
 		jsii.String(" --launch-type FARGATE --started-by manual-migration --network-configuration 'awsvpcConfiguration={subnets=["),
 		awscdk.Fn_Join(jsii.String(","), subnets),
 		jsii.String("],securityGroups=["), p.SecurityGroup.SecurityGroupId(),
-		jsii.String("],assignPublicIp=DISABLED}' --query 'tasks[0].taskArn' --output text) && aws ecs wait tasks-stopped --cluster "),
+		// Poll rather than "aws ecs wait tasks-stopped", which gives up after 10 minutes.
+		jsii.String("],assignPublicIp=DISABLED}' --query 'tasks[0].taskArn' --output text) && until [ \"$(aws ecs describe-tasks --cluster "),
 		p.Cluster.ClusterName(),
-		jsii.String(" --tasks $ARN && CODE=$(aws ecs describe-tasks --cluster "), p.Cluster.ClusterName(),
+		jsii.String(" --tasks $ARN --query 'tasks[0].lastStatus' --output text)\" = STOPPED ]; do sleep 10; done && CODE=$(aws ecs describe-tasks --cluster "), p.Cluster.ClusterName(),
 		jsii.String(" --tasks $ARN --query 'tasks[0].containers[?name==`" + apptask.ContainerName + "`].exitCode' --output text) && echo \"migrate exited with $CODE\" && test \"$CODE\" = 0"),
 	})
 	return &Migration{task: task, command: command}, nil
