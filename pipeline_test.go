@@ -155,7 +155,8 @@ func TestPipelineRoles(t *testing.T) {
 	}
 	deploy := policy("ReleaseDeployRoleDefaultPolicy")
 	for _, want := range []string{`"ssm:PutParameter"`, `parameter/myapp/staging/image-tag`, `"cloudformation:UpdateStack"`, `stack/myapp-staging-compute/*`,
-		`"iam:PassedToService":"cloudformation.amazonaws.com"`, `"cloudfront:CreateInvalidation"`, `"ecs:DescribeServices"`} {
+		`"iam:PassedToService":"cloudformation.amazonaws.com"`, `"cloudfront:CreateInvalidation"`, `"ecs:DescribeServices"`,
+		`"ssm:GetParameters"`, `parameter/cdk-bootstrap/*`} {
 		if !strings.Contains(deploy, want) {
 			t.Errorf("deploy role lacks %s", want)
 		}

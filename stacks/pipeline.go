@@ -137,8 +137,9 @@ func suppressPipelineFindings(p *releasepipeline.Pipeline) {
 		"Resource::*",
 		matching(`/^Resource::arn:aws:ecs:[a-z0-9-]+:[0-9]{12}:task-definition\/[a-z0-9-]+-migrate:\*$/g`),
 		matching(`/^Resource::arn:aws:ecs:[a-z0-9-]+:[0-9]{12}:task\/<Cluster[0-9A-F]{8}>\/\*$/g`))
-	suppressWildcards(projects[2].Role(), "ecs:DescribeTaskDefinition takes no resource; the stack ARN ends in its generated id; the frontend buckets' objects are what a publish writes.",
+	suppressWildcards(projects[2].Role(), "ecs:DescribeTaskDefinition takes no resource; the stack ARN ends in its generated id; the frontend buckets' objects are what a publish writes; the CDK bootstrap's version parameter is named by its qualifier.",
 		"Resource::*",
 		matching(`/^Resource::arn:aws:cloudformation:[a-z0-9-]+:[0-9]{12}:stack\/[a-z0-9-]+-compute\/\*$/g`),
-		matching(`/^Resource::<App[A-Za-z0-9]+Bucket[0-9A-F]{8}\.Arn>\/\*$/g`))
+		matching(`/^Resource::<App[A-Za-z0-9]+Bucket[0-9A-F]{8}\.Arn>\/\*$/g`),
+		matching(`/^Resource::arn:aws:ssm:[a-z0-9-]+:[0-9]{12}:parameter\/cdk-bootstrap\/\*$/g`))
 }

@@ -221,9 +221,18 @@ func New(scope constructs.Construct, id string, props *Props) (*Pipeline, error)
 			"CFN_ROLE_ARN":  *p.DeployRoleArn,
 			"FRONTENDS":     *awscdk.Fn_Join(jsii.String("\n"), jsii.Strings(frontends...)),
 		})
+	parameter := func(name string) string {
+		return *stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ssm"), Resource: jsii.String("parameter"), ResourceName: jsii.String(strings.TrimPrefix(name, "/"))})
+	}
 	deploy.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("ssm:GetParameter", "ssm:PutParameter"),
-		Resources: jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ssm"), Resource: jsii.String("parameter"), ResourceName: jsii.String(strings.TrimPrefix(p.TagParameterName, "/"))})),
+		Resources: jsii.Strings(parameter(p.TagParameterName)),
+	}))
+	// CloudFormation resolves the Compute stack's SSM parameters (the image
+	// tag, the bootstrap version) with the caller's permissions.
+	deploy.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("ssm:GetParameters"),
+		Resources: jsii.Strings(parameter(p.TagParameterName), parameter("/cdk-bootstrap/*")),
 	}))
 	deploy.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("cloudformation:DescribeStacks", "cloudformation:UpdateStack"),
