@@ -872,8 +872,7 @@ func (c *Config) validateConnections(v *validator) {
 }
 
 var (
-	appNamePattern    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
-	buildDirPattern   = regexp.MustCompile(`^[A-Za-z0-9_.@-]+(/[A-Za-z0-9_.@-]+)*$`)
+	repoPathPattern   = regexp.MustCompile(`^[A-Za-z0-9_.@-]+(/[A-Za-z0-9_.@-]+)*$`)
 	prefixListPattern = regexp.MustCompile(`^pl-[0-9a-f]{8,17}$`)
 	webACLPattern     = regexp.MustCompile(`^arn:aws[a-z-]*:wafv2:us-east-1:[0-9]{12}:global/webacl/[A-Za-z0-9_-]+/[0-9a-f-]{36}$`)
 )
@@ -900,13 +899,13 @@ func (c *Config) validateFrontend(v *validator) {
 	names := map[string]bool{}
 	for i, app := range f.Apps {
 		path := fmt.Sprintf("frontend.apps[%d]", i)
-		if !appNamePattern.MatchString(app.Name) {
-			v.fail(path+".name", "%q is not an app name (lowercase letters, digits, hyphens)", app.Name)
+		if err := frontend.CheckName(app.Name); err != nil {
+			v.check(path+".name", err)
 		} else if names[app.Name] {
 			v.fail(path+".name", "%q is listed twice", app.Name)
 		}
 		names[app.Name] = true
-		if !buildDirPattern.MatchString(app.BuildDir) || slices.Contains(strings.Split(app.BuildDir, "/"), "..") {
+		if !inRepository(app.BuildDir) {
 			v.fail(path+".buildDir", "%q is not a folder of the monorepo such as apps/web/dist", app.BuildDir)
 		}
 		if app.AssetsPath != "" {
@@ -949,9 +948,14 @@ func (c *Config) validateFrontend(v *validator) {
 
 var (
 	emailPattern     = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[a-z]{2,}$`)
-	repoPathPattern  = regexp.MustCompile(`^[A-Za-z0-9_.@-]+(/[A-Za-z0-9_.@-]+)*$`)
 	gitBranchPattern = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
 )
+
+// inRepository reports whether path is a relative path that stays inside
+// the monorepo.
+func inRepository(path string) bool {
+	return repoPathPattern.MatchString(path) && !slices.Contains(strings.Split(path, "/"), "..")
+}
 
 func (p *PipelineConfig) validate(v *validator) {
 	v.check("pipeline.connectionArn", releasepipeline.CheckConnection(p.ConnectionArn))
@@ -960,7 +964,7 @@ func (p *PipelineConfig) validate(v *validator) {
 		v.fail("pipeline.branch", "%q is not a branch name", p.Branch)
 	}
 	for _, path := range []struct{ key, value string }{{"pipeline.dockerfile", p.Dockerfile}, {"pipeline.dockerContext", p.DockerContext}} {
-		if path.value != "." && (!repoPathPattern.MatchString(path.value) || slices.Contains(strings.Split(path.value, "/"), "..")) {
+		if path.value != "." && !inRepository(path.value) {
 			v.fail(path.key, "%q is not a path inside the monorepo", path.value)
 		}
 	}

@@ -52,13 +52,9 @@ func NewPipelineStack(scope constructs.Construct, cfg *Config, net *NetworkStack
 	var frontends []releasepipeline.Frontend
 	if front != nil {
 		for _, app := range front.Apps {
-			assets := app.Config.AssetsPath
-			if assets == "" {
-				assets = "/assets/*"
-			}
 			frontends = append(frontends, releasepipeline.Frontend{
 				BuildDir:     app.Config.BuildDir,
-				AssetsPrefix: strings.TrimSuffix(strings.TrimPrefix(assets, "/"), "*"),
+				AssetsPrefix: strings.TrimSuffix(strings.TrimPrefix(app.AssetsPath(), "/"), "*"),
 				Bucket:       app.Bucket(),
 				Distribution: app.Distribution(),
 			})

@@ -152,11 +152,7 @@ func New(scope constructs.Construct, id string, props *Props) (*AppTask, error) 
 				Mode: awsecs.AwsLogDriverMode_NON_BLOCKING, MaxBufferSize: awscdk.Size_Mebibytes(jsii.Number(5)),
 			}),
 		})
-		for name, value := range t.Environment() {
-			if _, set := p.Environment[name]; !set {
-				p.Environment = merge(p.Environment, name, value)
-			}
-		}
+		p.Environment = args.Merged(t.Environment(), p.Environment) // the caller's values win
 	}
 	// Added one by one in sorted order: a Go map has no order, and the
 	// template must be the same on every synthesis.
@@ -268,14 +264,4 @@ func CheckSize(cpu, memoryMiB int) error {
 		return fmt.Errorf("%d MiB of memory does not go with cpu %d on Fargate (see the task size table)", memoryMiB, cpu)
 	}
 	return nil
-}
-
-// merge returns a copy of env with name set to value.
-func merge(env map[string]string, name, value string) map[string]string {
-	out := make(map[string]string, len(env)+1)
-	for k, v := range env {
-		out[k] = v
-	}
-	out[name] = value
-	return out
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/djangocdk/djangocdk/constructs/apptask"
+	"github.com/djangocdk/djangocdk/constructs/internal/args"
 )
 
 // Gunicorn configures the WSGI server. The container receives each value
@@ -132,7 +133,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Service, error) 
 	}
 	construct := constructs.NewConstruct(scope, jsii.String(id))
 
-	p.Task.Environment = merged(p.Task.Environment, p.gunicornEnvironment())
+	p.Task.Environment = args.Merged(p.Task.Environment, p.gunicornEnvironment())
 	task, err := apptask.New(construct, "Task", &p.Task)
 	if err != nil {
 		return nil, err
@@ -429,16 +430,4 @@ func (p *Props) timeouts() Timeouts {
 		IdleTimeout: p.IdleTimeoutSeconds, DeregistrationDelay: p.DeregistrationDelaySeconds,
 		StopTimeout: p.Task.StopTimeoutSeconds,
 	}
-}
-
-// merged returns a copy of base with extra's entries added.
-func merged(base, extra map[string]string) map[string]string {
-	out := make(map[string]string, len(base)+len(extra))
-	for k, v := range base {
-		out[k] = v
-	}
-	for k, v := range extra {
-		out[k] = v
-	}
-	return out
 }

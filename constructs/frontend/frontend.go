@@ -64,6 +64,7 @@ type Frontend struct {
 	bucket       awss3.Bucket
 	distribution awscloudfront.Distribution
 	domain       string
+	assetsPath   string
 }
 
 // New creates a Frontend under scope, or returns an error naming the first
@@ -170,8 +171,11 @@ func New(scope constructs.Construct, id string, props *Props) (*Frontend, error)
 	if domain == "" {
 		domain = *distribution.DistributionDomainName()
 	}
-	return &Frontend{bucket: bucket, distribution: distribution, domain: domain}, nil
+	return &Frontend{bucket: bucket, distribution: distribution, domain: domain, assetsPath: p.AssetsPath}, nil
 }
+
+// AssetsPath returns the path pattern of the build's hashed files, such as "/assets/*".
+func (f *Frontend) AssetsPath() string { return f.assetsPath }
 
 // Bucket returns the bucket the app's build is published to.
 func (f *Frontend) Bucket() awss3.IBucket { return f.bucket }
@@ -222,6 +226,15 @@ func viewerFunction(scope constructs.Construct, id, code string) awscloudfront.F
 	})
 }
 
+// CheckName reports whether name is an app name: it prefixes output and
+// log names.
+func CheckName(name string) error {
+	if !namePattern.MatchString(name) {
+		return fmt.Errorf("%q is not an app name (lowercase letters, digits, hyphens)", name)
+	}
+	return nil
+}
+
 // CheckPath reports whether path is a CloudFront path pattern such as /api/*.
 func CheckPath(path string) error {
 	if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " ?#") || len(path) > 255 {
@@ -245,8 +258,8 @@ func (props *Props) withDefaults() (Props, error) {
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
 	switch {
-	case !namePattern.MatchString(p.Name):
-		return p, fmt.Errorf("frontend.Props.Name: %q is not an app name (lowercase letters, digits, hyphens)", p.Name)
+	case CheckName(p.Name) != nil:
+		return p, fmt.Errorf("frontend.Props.Name: %w", CheckName(p.Name))
 	case CheckPath(p.AssetsPath) != nil:
 		return p, fmt.Errorf("frontend.Props.AssetsPath: %w", CheckPath(p.AssetsPath))
 	case (p.DomainName == "") != (p.CertificateArn == ""):

@@ -16,6 +16,18 @@ func Optional(s string) *string {
 	return jsii.String(s)
 }
 
+// Merged returns a new map with the entries of every map in ms, a later
+// map's entry winning over an earlier one's.
+func Merged(ms ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 // SortedKeys returns m's keys in order: a Go map has none, and a template
 // must come out the same on every synthesis.
 func SortedKeys[V any](m map[string]V) []string {
