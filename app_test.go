@@ -335,8 +335,9 @@ func TestStatefulLogicalIDs(t *testing.T) {
 			"SettingsThirdPartyD7B3C4D1":     "AWS::SecretsManager::Secret",
 		},
 		stacks.RegistryLayer: {
-			"Django74C9E7E7":   "AWS::ECR::Repository",
-			"ImageTagE38EC9D1": "AWS::SSM::Parameter",
+			"Django74C9E7E7":       "AWS::ECR::Repository",
+			"ImageTagE38EC9D1":     "Custom::ImageTagParameter",
+			"ImageTagLogs2E98620E": "AWS::Logs::LogGroup",
 		},
 		stacks.ComputeLayer: {
 			"WebTaskLogsCD55373A":          "AWS::Logs::LogGroup",

@@ -83,8 +83,27 @@ func TestRegistry(t *testing.T) {
 			if repo["DeletionPolicy"] != wantPolicy {
 				t.Errorf("DeletionPolicy %v, want %s", repo["DeletionPolicy"], wantPolicy)
 			}
-			if got := parameterValue(t, tmpl, "/myapp/"+env+"/image-tag"); got != `"none"` {
-				t.Errorf("the image tag starts as %s, want none", got)
+			// The tag parameter is created once by an SDK call, never by an
+			// AWS::SSM::Parameter, whose provider writes the template's value
+			// on any update and would set the services back to no image.
+			for _, param := range resources(tmpl, "AWS::SSM::Parameter") {
+				if props(param)["Name"] == "/myapp/"+env+"/image-tag" {
+					t.Errorf("the image tag is an AWS::SSM::Parameter: CloudFormation would be its second writer")
+				}
+			}
+			_, tag := only(t, tmpl, "Custom::ImageTagParameter")
+			create := props(tag)["Create"].(string)
+			for _, want := range []string{`"action":"putParameter"`, `"Name":"/myapp/` + env + `/image-tag"`, `"Value":"none"`,
+				`"Overwrite":false`, `"ignoreErrorCodesMatching":"ParameterAlreadyExists"`} {
+				if !strings.Contains(create, want) {
+					t.Errorf("the tag parameter's create call lacks %s: %s", want, create)
+				}
+			}
+			if update, ok := props(tag)["Update"]; ok {
+				t.Errorf("the tag parameter is written on update: %v", update)
+			}
+			if _, deletes := props(tag)["Delete"]; deletes != (env == "dev") {
+				t.Errorf("the tag parameter is deleted with the stack: %v (only where removalPolicy is destroy)", deletes)
 			}
 		})
 	}
