@@ -78,7 +78,7 @@ func TestPipelineStages(t *testing.T) {
 
 func TestPipelineRunsTheTestedScripts(t *testing.T) {
 	tmpl := synth(t, "staging").template(t, stacks.PipelineLayer)
-	want := map[string][]string{"ReleaseBuild": {"build.sh"}, "ReleaseRelease": {"release.sh", "run-task.sh", "deploy.sh", "publish.sh"}}
+	want := map[string][]string{"ReleaseBuild": {"build.sh"}, "ReleaseReleaseProject": {"release.sh", "run-task.sh", "deploy.sh", "publish.sh"}}
 	for prefix, scripts := range want {
 		got := buildScripts(t, byPrefix(t, tmpl, "AWS::CodeBuild::Project", prefix))
 		if len(got) != len(scripts) {
@@ -110,7 +110,7 @@ func TestPipelineProjects(t *testing.T) {
 	if !strings.Contains(jsonOf(build["Source"]), `apps/web/dist/**/*`) {
 		t.Errorf("the frontend build is not an artifact")
 	}
-	release := props(byPrefix(t, tmpl, "AWS::CodeBuild::Project", "ReleaseRelease"))
+	release := props(byPrefix(t, tmpl, "AWS::CodeBuild::Project", "ReleaseReleaseProject"))
 	for _, want := range []string{`{"Name":"MIGRATE_FAMILY","Type":"PLAINTEXT","Value":"myapp-production-migrate"}`,
 		`{"Name":"STATIC_FAMILY","Type":"PLAINTEXT","Value":"myapp-production-static"}`, "MigrationTasks", "PrivateSubnet1", "PrivateSubnet3",
 		`{"Name":"STACK","Type":"PLAINTEXT","Value":"myapp-production-compute"}`,
@@ -125,11 +125,12 @@ func TestPipelineProjects(t *testing.T) {
 	// Startable by hand (no source, a known name), one at a time, and long
 	// enough for two bounded tasks and three bounded deploy waits.
 	if release["Name"] != "myapp-production-release" || jsonOf(release["Source"]) == "" || !strings.Contains(jsonOf(release["Source"]), `"Type":"NO_SOURCE"`) ||
-		release["ConcurrentBuildLimit"] != 1.0 || release["TimedOutInMinutes"] != float64(2*30+3*30+15) {
+		release["ConcurrentBuildLimit"] != 1.0 || release["TimeoutInMinutes"] != float64(2*30+3*30+15) {
 		t.Errorf("release project %s", jsonOf(release))
 	}
 	// The frontends build on a pinned Node LTS, not the image's default.
-	if spec := jsonOf(build["Source"]); !strings.Contains(spec, `runtime-versions:\n        nodejs: \"22\"`) && !strings.Contains(spec, `nodejs: \"22\"`) {
+	if spec := build["Source"].(map[string]any)["BuildSpec"].(string); !strings.Contains(spec, `"runtime-versions": {
+        "nodejs": "22"`) {
 		t.Errorf("the build does not pin Node.js 22: %s", spec)
 	}
 	for id, p := range resources(tmpl, "AWS::CodeBuild::Project") {
@@ -153,7 +154,7 @@ func TestPipelineRoles(t *testing.T) {
 	policy := func(prefix string) string {
 		return jsonOf(props(byPrefix(t, tmpl, "AWS::IAM::Policy", prefix))["PolicyDocument"])
 	}
-	release := policy("ReleaseReleaseRoleDefaultPolicy")
+	release := policy("ReleaseReleaseProjectRoleDefaultPolicy")
 	for _, want := range []string{`"ecs:RunTask"`, `task-definition/myapp-staging-migrate:*`, `task-definition/myapp-staging-static:*`,
 		`"ArnEquals":{"ecs:cluster"`, `"iam:PassRole"`, `"ecs:DescribeTasks"`, `"ecs:StopTask"`, `"ecs:ListTasks"`,
 		`"ssm:PutParameter"`, `parameter/myapp/staging/image-tag`, `"cloudformation:UpdateStack"`, `"cloudformation:CancelUpdateStack"`, `stack/myapp-staging-compute/*`,

@@ -139,8 +139,8 @@ func suppressPipelineFindings(p *releasepipeline.Pipeline) {
 			"Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*", "Action::s3:Abort*", "Action::s3:DeleteObject*",
 			"Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*",
 			matching(`/^Resource::<ReleaseArtifacts[0-9A-F]{8}\.Arn>\/\*$/g`),
-			matching(`/^Resource::arn:aws:codebuild:[a-z0-9-]+:[0-9]{12}:report-group\/<Release(Build|Release)[0-9A-F]{8}>-\*$/g`),
-			matching(`/^Resource::arn:aws:logs:[a-z0-9-]+:[0-9]{12}:log-group:\/aws\/codebuild\/<Release(Build|Release)[0-9A-F]{8}>:\*$/g`))
+			matching(`/^Resource::arn:aws:codebuild:[a-z0-9-]+:[0-9]{12}:report-group\/<Release(Build|ReleaseProject)[0-9A-F]{8}>-\*$/g`),
+			matching(`/^Resource::arn:aws:logs:[a-z0-9-]+:[0-9]{12}:log-group:\/aws\/codebuild\/<Release(Build|ReleaseProject)[0-9A-F]{8}>:\*$/g`))
 	}
 	suppressWildcards(p.BuildProject().Role(), "ecr:GetAuthorizationToken takes no resource; pushing is limited to the app's repository.",
 		"Resource::*")

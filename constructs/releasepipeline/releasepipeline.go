@@ -255,7 +255,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Pipeline, error)
 	// Two one-off tasks, the stack update and the wait for the services
 	// (each bounded), a rollback after a timeout, and a margin.
 	releaseTimeout := 2*p.TaskTimeoutMinutes + 3*p.DeployTimeoutMinutes + 15
-	release := awscodebuild.NewProject(construct, jsii.String("Release"), &awscodebuild.ProjectProps{
+	release := awscodebuild.NewProject(construct, jsii.String("ReleaseProject"), &awscodebuild.ProjectProps{
 		ProjectName: args.Optional(p.ReleaseProjectName),
 		Description: jsii.String("Migrates once from the new image, publishes its static files, updates the services and waits for them, publishes the frontends; start it by hand with IMAGE_TAG for a release outside the pipeline"),
 		Environment: &awscodebuild.BuildEnvironment{
@@ -264,7 +264,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Pipeline, error)
 		},
 		EnvironmentVariables: variables(releaseEnv),
 		EncryptionKey:        p.EncryptionKey,
-		Logging:              &awscodebuild.LoggingOptions{CloudWatch: &awscodebuild.CloudWatchLoggingOptions{LogGroup: logGroup("Release")}},
+		Logging:              &awscodebuild.LoggingOptions{CloudWatch: &awscodebuild.CloudWatchLoggingOptions{LogGroup: logGroup("ReleaseProject")}},
 		Timeout:              awscdk.Duration_Minutes(jsii.Number(releaseTimeout)),
 		BuildSpec:            awscodebuild.BuildSpec_FromObject(&releaseSpec),
 		// One release at a time, also when started by hand.

@@ -2,6 +2,7 @@ package releasepipeline
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -310,8 +311,16 @@ func TestPropsValidation(t *testing.T) {
 }
 
 func TestScriptCommandCarriesTheScript(t *testing.T) {
-	cmd := scriptCommand("run-task.sh")
-	if !strings.HasPrefix(cmd, "echo ") || !strings.HasSuffix(cmd, " | base64 -d > /tmp/run-task.sh && bash /tmp/run-task.sh") {
-		t.Errorf("command %.80s...", cmd)
+	cmd := scriptsCommand("release.sh", "run-task.sh")
+	parts := strings.Split(cmd, " && ")
+	if len(parts) != 4 || parts[0] != "mkdir -p /tmp/release" || parts[3] != "bash /tmp/release/release.sh" {
+		t.Fatalf("command %.120s...", cmd)
+	}
+	for i, name := range []string{"release.sh", "run-task.sh"} {
+		body, _ := scripts.ReadFile("scripts/" + name)
+		want := "echo " + base64.StdEncoding.EncodeToString(body) + " | base64 -d > /tmp/release/" + name
+		if parts[i+1] != want {
+			t.Errorf("%s is not carried as it is: %.80s...", name, parts[i+1])
+		}
 	}
 }
