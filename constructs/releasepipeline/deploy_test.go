@@ -11,7 +11,7 @@ import (
 
 var deployEnv = []string{"STACK=shop-prod-compute", "TAG_PARAMETER=/shop/prod/image-tag", "IMAGE_TAG=abc123",
 	"IMAGE=" + newImage, "CLUSTER=shop", "SERVICES=web worker beat", "CFN_ROLE_ARN=arn:cfn",
-	"DEPLOY_TIMEOUT_SECONDS=600", "POLL_SECONDS=30"}
+	"DEPLOY_TIMEOUT_SECONDS=600", "POLL_SECONDS=60"}
 
 func TestDeployUpdatesTheComputeStackAndChecksEveryService(t *testing.T) {
 	r := run(t, newWorld(), "deploy.sh", deployEnv...)
@@ -50,6 +50,12 @@ func firstRelease() *fakeaws.World {
 		{At: 180, Image: newImage, Desired: 2, Running: 2},
 		{At: 240, Image: newImage, Desired: 2, Running: 2, Healthy: 2},
 	}
+	// The worker starts its task late, and drains an old deployment.
+	w.Services["worker"].Phases = []fakeaws.ServicePhase{
+		{At: 0, Image: newImage, Desired: 1},
+		{At: 240, Image: newImage, Desired: 1, Running: 1, Deployments: 2},
+		{At: 300, Image: newImage, Desired: 1, Running: 1},
+	}
 	return w
 }
 
@@ -58,13 +64,16 @@ func TestDeployWaitsUntilTheServicesRunTheirMinimum(t *testing.T) {
 	if r.err != nil {
 		t.Fatalf("deploy failed: %v\n%s", r.err, r.out)
 	}
-	if r.world.Now < 240 {
-		t.Errorf("deploy ended at %d s, before web ran 2 healthy tasks (at 240 s):\n%s", r.world.Now, r.out)
+	if r.world.Now < 300 {
+		t.Errorf("deploy ended at %d s, before web ran 2 healthy tasks (at 240 s) and the worker its task alone (at 300 s):\n%s", r.world.Now, r.out)
 	}
 	for _, progress := range []string{
 		"web: deployments 1 (primary COMPLETED), desired 0 (minimum 2), running 0, healthy targets 0",
 		"web: deployments 1 (primary COMPLETED), desired 2 (minimum 2), running 2, healthy targets 0",
 		"web: runs " + newImage,
+		"worker: deployments 1 (primary COMPLETED), desired 1 (minimum 1), running 0, healthy targets -",
+		"worker: deployments 2 (primary COMPLETED), desired 1 (minimum 1), running 1, healthy targets -",
+		"worker: runs " + newImage,
 	} {
 		if !strings.Contains(r.out, progress) {
 			t.Errorf("no %q in output:\n%s", progress, r.out)
@@ -166,7 +175,7 @@ func TestDeployWithoutStackChangesStillChecksTheServices(t *testing.T) {
 	w := firstRelease()
 	w.Stack.NoChanges = true
 	r := run(t, w, "deploy.sh", deployEnv...)
-	if r.err != nil || !strings.Contains(r.out, "shop-prod-compute already resolves abc123") || r.world.Now < 240 {
+	if r.err != nil || !strings.Contains(r.out, "shop-prod-compute already resolves abc123") || r.world.Now < 300 {
 		t.Fatalf("err %v at %d s, output %s", r.err, r.world.Now, r.out)
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 var releaseEnv = []string{"REPOSITORY_URI=" + repo, "IMAGE_TAG=abc123", "CLUSTER=shop", "SUBNETS=subnet-1,subnet-2", "SECURITY_GROUP=sg-1",
 	"MIGRATE_FAMILY=shop-prod-migrate", "STATIC_FAMILY=shop-prod-static", "STACK=shop-prod-compute", "TAG_PARAMETER=/shop/prod/image-tag",
-	"SERVICES=web worker beat", "CFN_ROLE_ARN=arn:cfn", "FRONTENDS=", "TASK_TIMEOUT_SECONDS=300", "DEPLOY_TIMEOUT_SECONDS=600", "POLL_SECONDS=30"}
+	"SERVICES=web worker beat", "CFN_ROLE_ARN=arn:cfn", "FRONTENDS=", "TASK_TIMEOUT_SECONDS=300", "DEPLOY_TIMEOUT_SECONDS=600", "POLL_SECONDS=60"}
 
 func TestReleaseRunsMigrateStaticDeployPublishInOrder(t *testing.T) {
 	r := run(t, newWorld(), "release.sh", with(releaseEnv, "FRONTENDS="+frontend(t))...)

@@ -97,7 +97,7 @@ Check the stack's events in the CloudFormation console. Once it is no longer *_I
 		case $status in
 		*FAILED) echo "$STACK is $status: it needs attention (continue-update-rollback) before the next release" >&2 ;;
 		esac
-		fail "$STACK did not update ($status): a service did not become healthy, or the update was cancelled, and was rolled back"
+		fail "$STACK did not update ($status): CloudFormation rolled the update back (a service that did not become healthy, or the cancel after the limit); see the stack's events"
 	fi
 	echo "$STACK: UPDATE_COMPLETE"
 fi
