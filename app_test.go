@@ -357,11 +357,10 @@ func TestStatefulLogicalIDs(t *testing.T) {
 			"Logs6819BB44":         "AWS::S3::Bucket",
 		},
 		stacks.PipelineLayer: {
-			"Key961B73FD":                "AWS::KMS::Key",
-			"ReleaseArtifacts7E374565":   "AWS::S3::Bucket",
-			"ReleaseBuildLogsBD68DF0E":   "AWS::Logs::LogGroup",
-			"ReleaseMigrateLogsF18347E7": "AWS::Logs::LogGroup",
-			"ReleaseDeployLogsD8114073":  "AWS::Logs::LogGroup",
+			"Key961B73FD":                       "AWS::KMS::Key",
+			"ReleaseArtifacts7E374565":          "AWS::S3::Bucket",
+			"ReleaseBuildLogsBD68DF0E":          "AWS::Logs::LogGroup",
+			"ReleaseReleaseProjectLogs1F3A8173": "AWS::Logs::LogGroup",
 		},
 	}
 	tmpls := synth(t, "production")

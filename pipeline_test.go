@@ -191,3 +191,37 @@ func TestPipelineNotifications(t *testing.T) {
 		t.Errorf("pipeline key %v", props(key))
 	}
 }
+
+// TestReleaseByHand checks the documented manual release: the
+// ReleaseCommand output starts the Release project by its name with
+// IMAGE_TAG, and the project gives release.sh every other variable it
+// requires (CodeBuild sets AWS_REGION itself).
+func TestReleaseByHand(t *testing.T) {
+	tmpl := synth(t, "staging").template(t, stacks.PipelineLayer)
+	command := jsonOf(tmpl["Outputs"].(map[string]any)["ReleaseCommand"].(map[string]any)["Value"])
+	want := `"aws codebuild start-build --project-name myapp-staging-release --environment-variables-override \"name=IMAGE_TAG,value=$SHA,type=PLAINTEXT\" \"name=PUBLISH_FRONTENDS,value=false,type=PLAINTEXT\""`
+	if command != want {
+		t.Errorf("ReleaseCommand %s\nwant %s", command, want)
+	}
+	release := props(byPrefix(t, tmpl, "AWS::CodeBuild::Project", "ReleaseReleaseProject"))
+	if release["Name"] != "myapp-staging-release" {
+		t.Errorf("release project name %v", release["Name"])
+	}
+	given := map[string]bool{"IMAGE_TAG": true, "AWS_REGION": true}
+	for _, v := range asList(release["Environment"].(map[string]any)["EnvironmentVariables"]) {
+		given[v["Name"].(string)] = true
+	}
+	script, err := os.ReadFile("constructs/releasepipeline/scripts/release.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	required := regexp.MustCompile(`"\$\{([A-Z_]+):\?\}"`).FindAllStringSubmatch(string(script), -1)
+	if len(required) < 10 {
+		t.Fatalf("found %d required variables in release.sh", len(required))
+	}
+	for _, m := range required {
+		if !given[m[1]] {
+			t.Errorf("release.sh requires %s, which neither the project nor the ReleaseCommand gives", m[1])
+		}
+	}
+}

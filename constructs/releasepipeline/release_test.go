@@ -116,3 +116,15 @@ func TestReleaseStoppedWhileMigratingStopsTheTask(t *testing.T) {
 		t.Errorf("the release went on: %v", r.calls)
 	}
 }
+
+func TestReleaseByHandLeavesTheFrontendsToThePipeline(t *testing.T) {
+	// A release started by hand has no Build artifact: PUBLISH_FRONTENDS=false.
+	r := run(t, newWorld(), "release.sh", with(releaseEnv, "FRONTENDS="+frontend(t), "PUBLISH_FRONTENDS=false")...)
+	if r.err != nil {
+		t.Fatalf("release failed: %v\n%s", r.err, r.out)
+	}
+	if r.called("s3 sync") || r.called("cloudfront create-invalidation") || !strings.Contains(r.out, "publish: skipped") ||
+		!r.called("cloudformation update-stack") {
+		t.Errorf("calls %v\n%s", r.calls, r.out)
+	}
+}

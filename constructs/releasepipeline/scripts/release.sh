@@ -14,6 +14,8 @@
 # CLUSTER, SUBNETS (comma separated), SECURITY_GROUP, MIGRATE_FAMILY,
 # STATIC_FAMILY (empty: no collectstatic task), STACK, TAG_PARAMETER,
 # SERVICES (space separated), CFN_ROLE_ARN, FRONTENDS (empty: none),
+# PUBLISH_FRONTENDS (default true; false for a release by hand, which has
+# no Build artifact to publish from),
 # TASK_TIMEOUT_SECONDS, DEPLOY_TIMEOUT_SECONDS, POLL_SECONDS (default 10),
 # AWS_REGION.
 set -euo pipefail
@@ -73,5 +75,9 @@ else
 	echo "== collectstatic: skipped (no STATIC_FAMILY)"
 fi
 run deploy bash "$here/deploy.sh"
-run publish bash "$here/publish.sh"
+if [ "${PUBLISH_FRONTENDS:-true}" = true ]; then
+	run publish bash "$here/publish.sh"
+else
+	echo "== publish: skipped (PUBLISH_FRONTENDS=$PUBLISH_FRONTENDS; the frontends are published by the pipeline)"
+fi
 echo "released $IMAGE"
