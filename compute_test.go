@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -85,8 +83,27 @@ func TestRegistry(t *testing.T) {
 			if repo["DeletionPolicy"] != wantPolicy {
 				t.Errorf("DeletionPolicy %v, want %s", repo["DeletionPolicy"], wantPolicy)
 			}
-			if got := parameterValue(t, tmpl, "/myapp/"+env+"/image-tag"); got != `"none"` {
-				t.Errorf("the image tag starts as %s, want none", got)
+			// The tag parameter is created once by an SDK call, never by an
+			// AWS::SSM::Parameter, whose provider writes the template's value
+			// on any update and would set the services back to no image.
+			for _, param := range resources(tmpl, "AWS::SSM::Parameter") {
+				if props(param)["Name"] == "/myapp/"+env+"/image-tag" {
+					t.Errorf("the image tag is an AWS::SSM::Parameter: CloudFormation would be its second writer")
+				}
+			}
+			_, tag := only(t, tmpl, "Custom::ImageTagParameter")
+			create := props(tag)["Create"].(string)
+			for _, want := range []string{`"action":"putParameter"`, `"Name":"/myapp/` + env + `/image-tag"`, `"Value":"none"`,
+				`"Overwrite":false`, `"ignoreErrorCodesMatching":"ParameterAlreadyExists"`} {
+				if !strings.Contains(create, want) {
+					t.Errorf("the tag parameter's create call lacks %s: %s", want, create)
+				}
+			}
+			if update, ok := props(tag)["Update"]; ok {
+				t.Errorf("the tag parameter is written on update: %v", update)
+			}
+			if _, deletes := props(tag)["Delete"]; deletes != (env == "dev") {
+				t.Errorf("the tag parameter is deleted with the stack: %v (only where removalPolicy is destroy)", deletes)
 			}
 		})
 	}
@@ -321,12 +338,41 @@ func TestMigrationTask(t *testing.T) {
 				t.Errorf("%s: %s runs migrations", env, id)
 			}
 		}
-		// Same network access as the web tasks: the migration security group, private subnets.
-		command := jsonOf(tmpl["Outputs"].(map[string]any)["MigrateCommand"])
-		for _, want := range []string{"aws ecs run-task --cluster ", " --task-definition " + family, "--launch-type FARGATE",
-			"MigrationTasks", "PrivateSubnet1", "PrivateSubnet3", "tasks[0].lastStatus", "= STOPPED ]; do sleep 10; done", "exitCode", `test \"$CODE\" = 0`} {
-			if !strings.Contains(command, want) {
-				t.Errorf("%s: MigrateCommand lacks %q: %s", env, want, command)
+		if _, ok := tmpl["Outputs"].(map[string]any)["MigrateCommand"]; ok {
+			t.Errorf("%s: a MigrateCommand output runs the task definition CloudFormation registered, whose image is not the release's", env)
+		}
+	}
+}
+
+// TestStaticFilesTask checks the one-off collectstatic task: run by no
+// service, and the only role that may write the static bucket.
+func TestStaticFilesTask(t *testing.T) {
+	for _, env := range environments {
+		tmpl := synth(t, env).template(t, stacks.ComputeLayer)
+		def := byPrefix(t, tmpl, "AWS::ECS::TaskDefinition", "StaticFilesTask")
+		if props(def)["Family"] != "myapp-"+env+"-static" {
+			t.Errorf("%s: static family %v", env, props(def)["Family"])
+		}
+		if cmd := jsonOf(container(t, tmpl, "StaticFilesTask")["Command"]); cmd != `["python","manage.py","collectstatic","--noinput"]` {
+			t.Errorf("%s: static command %s", env, cmd)
+		}
+		if role := jsonOf(props(def)["TaskRoleArn"]); !strings.Contains(role, "StaticFilesTaskRole") {
+			t.Errorf("%s: the static task runs with %s, want its own role", env, role)
+		}
+		for id, svc := range resources(tmpl, "AWS::ECS::Service") {
+			if strings.Contains(jsonOf(props(svc)["TaskDefinition"]), "StaticFiles") {
+				t.Errorf("%s: service %s runs the collectstatic task", env, id)
+			}
+		}
+		// Only the static task's role may put objects in the static bucket.
+		for id, policy := range resources(tmpl, "AWS::IAM::Policy") {
+			writes := false
+			for _, statement := range asList(props(policy)["PolicyDocument"].(map[string]any)["Statement"]) {
+				s := jsonOf(statement)
+				writes = writes || strings.Contains(s, `"s3:PutObject"`) && strings.Contains(s, "StorageStatic")
+			}
+			if writes != strings.HasPrefix(id, "StaticFilesTaskRole") {
+				t.Errorf("%s: policy %s writes the static bucket: %v", env, id, writes)
 			}
 		}
 	}
@@ -341,7 +387,11 @@ func TestRoles(t *testing.T) {
 	for id, def := range resources(tmpl, "AWS::ECS::TaskDefinition") {
 		p := props(def)
 		task, exec := jsonOf(p["TaskRoleArn"]), jsonOf(p["ExecutionRoleArn"])
-		if !strings.Contains(task, "AppTaskRole") || task == exec {
+		own := "AppTaskRole"
+		if strings.HasPrefix(id, "StaticFiles") {
+			own = "StaticFilesTaskRole" // the one writer of the static bucket
+		}
+		if !strings.Contains(task, own) || task == exec {
 			t.Errorf("%s: task role %s and execution role %s must differ", id, task, exec)
 		}
 	}
@@ -375,12 +425,12 @@ func TestRoles(t *testing.T) {
 // variableSource says where a container variable comes from.
 func variableSource(secret map[string]any) string {
 	from := jsonOf(secret["ValueFrom"])
-	secretName := regexp.MustCompile(`(DatabaseCredentials|CacheAuthToken|SettingsDjango|SettingsThirdParty)`).FindString(from)
+	secretName := regexp.MustCompile(`(DatabaseCredentials|CacheAuthToken|CacheUrl|SettingsDjango|SettingsThirdParty)`).FindString(from)
 	field := regexp.MustCompile(`:([A-Za-z_]+)::"`).FindStringSubmatch(from)
 	switch {
 	case secretName != "" && field != nil:
 		return fmt.Sprintf("Secrets Manager `%s` field `%s`", map[string]string{
-			"DatabaseCredentials": "database", "CacheAuthToken": "cache", "SettingsDjango": "django", "SettingsThirdParty": "third-party",
+			"DatabaseCredentials": "database", "CacheAuthToken": "cache", "CacheUrl": "cache-url", "SettingsDjango": "django", "SettingsThirdParty": "third-party",
 		}[secretName], field[1])
 	case strings.Contains(from, ":ssm:") && strings.Contains(from, ":parameter") &&
 		strings.Contains(from, "Settings"+strings.ReplaceAll(secret["Name"].(string), "_", "")):
@@ -393,7 +443,7 @@ func variableSource(secret map[string]any) string {
 // container receives, from the production template.
 func containerVariables(t *testing.T) string {
 	tmpl := synth(t, "production").template(t, stacks.ComputeLayer)
-	roles := []struct{ name, prefix string }{{"web", "WebTask"}, {"worker", "WorkerceleryTask"}, {"beat", "BeatTask"}, {"migration", "MigrationTask"}}
+	roles := []struct{ name, prefix string }{{"web", "WebTask"}, {"worker", "WorkerceleryTask"}, {"beat", "BeatTask"}, {"migration", "MigrationTask"}, {"collectstatic", "StaticFilesTask"}}
 	rows := map[string]map[string]bool{} // "VAR|source" -> roles
 	for _, role := range roles {
 		c := container(t, tmpl, role.prefix)
@@ -417,7 +467,7 @@ func containerVariables(t *testing.T) string {
 	}
 	sort.Strings(keys)
 	var b strings.Builder
-	b.WriteString("| variable | from | web | worker | beat | migration |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| variable | from | web | worker | beat | migration | collectstatic |\n|---|---|---|---|---|---|---|\n")
 	for _, k := range keys {
 		name, source, _ := strings.Cut(k, "|")
 		fmt.Fprintf(&b, "| `%s` | %s |", name, source)
@@ -458,7 +508,7 @@ func TestREADMEListsContainerVariables(t *testing.T) {
 	if strings.Contains(table, "unknown") {
 		t.Fatalf("a variable comes from an unexpected place:\n%s", table)
 	}
-	for _, secret := range []string{"DJANGO_SECRET_KEY", "POSTGRES_PASSWORD", "REDIS_PASSWORD", "SENTRY_DSN", "POSTGRES_USER"} {
+	for _, secret := range []string{"DJANGO_SECRET_KEY", "POSTGRES_PASSWORD", "REDIS_URL", "CELERY_BROKER_URL", "SENTRY_DSN", "POSTGRES_USER"} {
 		if !strings.Contains(table, "`"+secret+"` | Secrets Manager") {
 			t.Errorf("%s is not read from Secrets Manager", secret)
 		}
@@ -502,31 +552,4 @@ func render(v any) string {
 		return "resolved"
 	}
 	return fmt.Sprint(v)
-}
-
-// TestMigrateCommandFailsUnlessMigrationsSucceed runs the MigrateCommand
-// output against a fake AWS CLI.
-func TestMigrateCommandFailsUnlessMigrationsSucceed(t *testing.T) {
-	tmpl := synth(t, "staging").template(t, stacks.ComputeLayer)
-	command := render(tmpl["Outputs"].(map[string]any)["MigrateCommand"].(map[string]any)["Value"])
-	for code, wantOK := range map[string]bool{"0": true, "1": false} {
-		dir := t.TempDir()
-		fake := "#!/usr/bin/env bash\ncase \"$*\" in\n" +
-			"*run-task*) echo arn:aws:ecs:us-east-1:1:task/c/abc ;;\n" +
-			"*lastStatus*) echo STOPPED ;;\n" +
-			"*exitCode*) echo " + code + " ;;\n" +
-			"*) exit 3 ;;\nesac\n"
-		if err := os.WriteFile(filepath.Join(dir, "aws"), []byte(fake), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command("bash", "-c", command)
-		cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"))
-		out, err := cmd.CombinedOutput()
-		if (err == nil) != wantOK {
-			t.Errorf("exit code %s: command error %v, want success %v\n%s", code, err, wantOK, out)
-		}
-		if !strings.Contains(string(out), "migrate exited with "+code) {
-			t.Errorf("exit code %s: output %s", code, out)
-		}
-	}
 }

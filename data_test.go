@@ -215,10 +215,19 @@ func TestCache(t *testing.T) {
 			if ids := jsonOf(props(subnets)["SubnetIds"]); strings.Count(ids, "IsolatedSubnet") != 3 {
 				t.Errorf("cache subnets are not the 3 isolated ones: %s", ids)
 			}
-			// The broker URL has no password; the password is in the secret.
-			url := parameterValue(t, tmpl, "/myapp/"+env+"/CELERY_BROKER_URL")
-			if !strings.Contains(url, "rediss://") || !strings.Contains(url, "PrimaryEndPoint.Address") || strings.Contains(url, "secretsmanager") {
-				t.Errorf("CELERY_BROKER_URL %s, want rediss:// to the primary endpoint without credentials", url)
+			// REDIS_URL and CELERY_BROKER_URL: a secret holding the whole URL,
+			// the token read from the token secret at deploy time, never in the template.
+			url := jsonOf(props(secretNamed(t, tmpl, "myapp/"+env+"/cache-url"))["SecretString"])
+			for _, want := range []string{`{\"url\":\"rediss://:{{resolve:secretsmanager:`, "CacheAuthToken", `:SecretString:password::}}@`,
+				"PrimaryEndPoint.Address", "PrimaryEndPoint.Port", "/0?ssl_cert_reqs=required"} {
+				if !strings.Contains(url, want) {
+					t.Errorf("cache URL secret %s lacks %s", url, want)
+				}
+			}
+			for _, name := range []string{"REDIS_URL", "CELERY_BROKER_URL", "REDIS_PASSWORD"} {
+				if synth(t, env).stacks.Data.Settings.Parameter(name) != nil {
+					t.Errorf("%s is an SSM parameter; it carries the password and comes from the URL secret", name)
+				}
 			}
 		})
 	}
@@ -232,8 +241,8 @@ func TestCacheClusterMode(t *testing.T) {
 		p["CacheParameterGroupName"] != "default.redis7.cluster.on" || p["Engine"] != "redis" {
 		t.Errorf("cluster mode group %v", p)
 	}
-	if url := parameterValue(t, tmpl, "/myapp/staging/REDIS_URL"); !strings.Contains(url, "ConfigurationEndPoint.Address") {
-		t.Errorf("REDIS_URL %s, want the configuration endpoint", url)
+	if url := jsonOf(props(secretNamed(t, tmpl, "myapp/staging/cache-url"))["SecretString"]); !strings.Contains(url, "ConfigurationEndPoint.Address") || !strings.Contains(url, "ConfigurationEndPoint.Port") {
+		t.Errorf("cache URL %s, want the configuration endpoint", url)
 	}
 }
 
@@ -357,6 +366,18 @@ func TestBuckets(t *testing.T) {
 }
 
 // parameterValue returns the JSON of the value of the SSM parameter name.
+// secretNamed returns the secret of tmpl whose Name is name.
+func secretNamed(t *testing.T, tmpl map[string]any, name string) map[string]any {
+	t.Helper()
+	for _, secret := range resources(tmpl, "AWS::SecretsManager::Secret") {
+		if props(secret)["Name"] == name {
+			return secret
+		}
+	}
+	t.Fatalf("no secret %s", name)
+	return nil
+}
+
 func parameterValue(t *testing.T, tmpl map[string]any, name string) string {
 	t.Helper()
 	for _, param := range resources(tmpl, "AWS::SSM::Parameter") {
@@ -378,8 +399,8 @@ func TestSettings(t *testing.T) {
 			if got := parameterValue(t, tmpl, prefix+"DJANGO_ALLOWED_HOSTS"); got != `"`+hosts+`"` {
 				t.Errorf("DJANGO_ALLOWED_HOSTS %s, want %s", got, hosts)
 			}
-			if got := parameterValue(t, tmpl, prefix+"POSTGRES_PORT"); got != `"5432"` {
-				t.Errorf("POSTGRES_PORT %s", got)
+			if got := parameterValue(t, tmpl, prefix+"POSTGRES_PORT"); got != `{"Fn::GetAtt":["DatabaseInstanceAA8A5FDE","Endpoint.Port"]}` {
+				t.Errorf("POSTGRES_PORT %s, want the port RDS reports", got)
 			}
 			for name, ref := range map[string]string{
 				"POSTGRES_HOST":                  "DatabaseInstance",
@@ -415,7 +436,7 @@ func TestSettings(t *testing.T) {
 			d := s.stacks.Data
 			if d.Database.Secret() == nil || d.Cache.Secret() == nil || d.Settings.DjangoSecret() == nil ||
 				d.Settings.ThirdPartySecret() == nil || d.Storage.Media() == nil || d.Storage.Static() == nil ||
-				d.TaskSecurityGroups.Web == nil || d.TaskSecurityGroups.Migration == nil || d.Settings.Parameter("REDIS_URL") == nil {
+				d.TaskSecurityGroups.Web == nil || d.TaskSecurityGroups.Migration == nil || d.Cache.URLSecret() == nil || d.Settings.Parameter("POSTGRES_HOST") == nil {
 				t.Errorf("the Data stack does not expose everything the compute layer needs")
 			}
 		})

@@ -20,6 +20,7 @@ import (
 	"github.com/djangocdk/djangocdk/constructs/migration"
 	"github.com/djangocdk/djangocdk/constructs/network"
 	"github.com/djangocdk/djangocdk/constructs/queuemetrics"
+	"github.com/djangocdk/djangocdk/constructs/staticfiles"
 )
 
 // ComputeLayer is the layer name of the Compute stack.
@@ -39,6 +40,9 @@ type ComputeStack struct {
 	Beat *celerybeat.Beat
 	// Migration is the one-off migration task.
 	Migration *migration.Migration
+	// StaticFiles is the one-off collectstatic task, the one writer of the
+	// static bucket.
+	StaticFiles *staticfiles.Publisher
 	// QueueMetrics publishes the queues' depth and backlog per task.
 	QueueMetrics *queuemetrics.QueueMetrics
 	// TaskRole is what the app may do, shared by all its containers.
@@ -53,13 +57,18 @@ type ComputeStack struct {
 // OriginHeader is the header by which the load balancer knows CloudFront.
 const OriginHeader = "X-Origin-Verify"
 
+// ProxySSLHeaderVariable names the plain variable that holds the request
+// header (as Django's META key) carrying the viewer's scheme, for
+// SECURE_PROXY_SSL_HEADER = (env(ProxySSLHeaderVariable), "https").
+const ProxySSLHeaderVariable = "DJANGO_SECURE_PROXY_SSL_HEADER"
+
 // Variables the containers receive that djangocdk sets itself; the
 // third-party secret's fields may not reuse them.
 var reservedVariables = map[string]bool{
-	"DJANGO_SETTINGS_MODULE": true, "DJANGO_ADMIN_URL": true, "DJANGO_SECRET_KEY": true,
-	"POSTGRES_USER": true, "POSTGRES_PASSWORD": true, "REDIS_PASSWORD": true,
+	"DJANGO_SETTINGS_MODULE": true, "DJANGO_ADMIN_URL": true, "DJANGO_SECRET_KEY": true, ProxySSLHeaderVariable: true,
+	"POSTGRES_USER": true, "POSTGRES_PASSWORD": true, "REDIS_URL": true, "CELERY_BROKER_URL": true,
 	ParamAllowedHosts: true, ParamPostgresHost: true, ParamPostgresPort: true, ParamPostgresDB: true,
-	ParamRedisURL: true, ParamBrokerURL: true, ParamMediaBucket: true, ParamStaticBucket: true, ParamBucketsRegion: true,
+	ParamMediaBucket: true, ParamStaticBucket: true, ParamBucketsRegion: true,
 	"GUNICORN_WORKERS": true, "GUNICORN_THREADS": true, "GUNICORN_TIMEOUT": true, "GUNICORN_KEEPALIVE": true,
 	"GUNICORN_GRACEFUL_TIMEOUT": true, "GUNICORN_CMD_ARGS": true,
 }
@@ -280,22 +289,24 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 		return nil, err
 	}
 
+	// The release runs both one-off tasks with the migration's security
+	// group, in the private subnets.
 	migrationTask := task("", cfg.Compute.Migration, cfg.Compute.Migration.Command)
 	migrationTask.Family = cfg.StackName("migrate")
-	migrate, err := migration.New(stack, "Migration", &migration.Props{
-		Cluster:       cluster,
-		Vpc:           net.Vpc,
-		Task:          migrationTask,
-		SecurityGroup: groups.Migration,
-		Subnets:       private,
-	})
+	migrate, err := migration.New(stack, "Migration", &migration.Props{Task: migrationTask})
+	if err != nil {
+		return nil, err
+	}
+	staticTask := task("", cfg.Compute.Migration, nil)
+	staticTask.Family = cfg.StackName("static")
+	staticTask.TaskRole = nil // its own role: the one writer of the static bucket
+	static, err := staticfiles.New(stack, "StaticFiles", &staticfiles.Props{Task: staticTask, Bucket: data.Storage.Static()})
 	if err != nil {
 		return nil, err
 	}
 
 	output(stack, "WebUrl", "The web service at the load balancer", web.URL())
 	output(stack, "ClusterName", "The ECS cluster", cluster.ClusterName())
-	output(stack, "MigrateCommand", "Runs the migrations once by hand, waits and fails unless they succeed", migrate.RunTaskCommand())
 	if cfg.Compute.ExecuteCommand {
 		output(stack, "ShellCommand", "Opens manage.py shell in a running web task (ECS Exec, encrypted and logged)", awscdk.Fn_Join(jsii.String(""), &[]*string{
 			jsii.String("aws ecs execute-command --cluster "), cluster.ClusterName(),
@@ -305,7 +316,7 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 		}))
 	}
 	computeStack := &ComputeStack{
-		Stack: stack, Cluster: cluster, Web: web, Workers: workers, Beat: beat, Migration: migrate,
+		Stack: stack, Cluster: cluster, Web: web, Workers: workers, Beat: beat, Migration: migrate, StaticFiles: static,
 		QueueMetrics: metrics, TaskRole: taskRole, ImagePushed: imagePushed,
 	}
 	if originSecret != nil {
@@ -321,16 +332,26 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 // plain values for what is not secret and does not come from the Data
 // stack, Secrets Manager fields for secrets, SSM parameters for the rest.
 func containerSettings(cfg *Config, data *DataStack) (map[string]string, map[string]awsecs.Secret) {
+	// The viewer's scheme: CloudFront's own header when it fronts the app
+	// (the load balancer overwrites X-Forwarded-Proto with the scheme of
+	// CloudFront's connection to it), else the load balancer's.
+	proxySSLHeader := "HTTP_X_FORWARDED_PROTO"
+	if cfg.Fronted() {
+		proxySSLHeader = "HTTP_CLOUDFRONT_FORWARDED_PROTO"
+	}
 	environment := map[string]string{
 		"DJANGO_SETTINGS_MODULE": cfg.Django.SettingsModule,
 		"DJANGO_ADMIN_URL":       cfg.Django.AdminURL,
+		ProxySSLHeaderVariable:   proxySSLHeader,
 	}
 	field := awsecs.Secret_FromSecretsManager
 	secrets := map[string]awsecs.Secret{
 		"DJANGO_SECRET_KEY": field(data.Settings.DjangoSecret(), jsii.String(appsettings.SecretKeyField)),
 		"POSTGRES_USER":     field(data.Database.Secret(), jsii.String("username")),
 		"POSTGRES_PASSWORD": field(data.Database.Secret(), jsii.String("password")),
-		"REDIS_PASSWORD":    field(data.Cache.Secret(), jsii.String(cache.PasswordField)),
+		// Complete URLs, AUTH token included, as the template's settings read them.
+		"REDIS_URL":         field(data.Cache.URLSecret(), jsii.String(cache.URLField)),
+		"CELERY_BROKER_URL": field(data.Cache.URLSecret(), jsii.String(cache.URLField)),
 	}
 	for _, name := range cfg.Django.ThirdPartySecrets {
 		secrets[name] = field(data.Settings.ThirdPartySecret(), jsii.String(name))
@@ -346,7 +367,7 @@ func containerSettings(cfg *Config, data *DataStack) (map[string]string, map[str
 func suppressComputeFindings(c *ComputeStack) {
 	suppress((*c.Web.LoadBalancer().Connections().SecurityGroups())[0], "AwsSolutions-EC23",
 		"The internet-facing load balancer of a public web app accepts HTTP(S) from anywhere; the tasks behind it accept only the load balancer.")
-	tasks := []*apptask.AppTask{c.Web.Task(), c.Beat.Task(), c.Migration.Task()}
+	tasks := []*apptask.AppTask{c.Web.Task(), c.Beat.Task(), c.Migration.Task(), c.StaticFiles.Task()}
 	for _, w := range c.Workers {
 		tasks = append(tasks, w.Task())
 	}
@@ -367,6 +388,10 @@ func suppressComputeFindings(c *ComputeStack) {
 		"ECS Exec's ssmmessages channels and X-Ray's trace APIs take no resource-level permissions; the session log streams are in the exec log group only.",
 		"Resource::*",
 		matching(`/^Resource::arn:aws:logs:[a-z0-9-]+:[0-9]{12}:log-group:<ExecLogs[0-9A-F]{8}>:\*$/g`))
+	suppressWildcards(c.StaticFiles.Role(),
+		"Object-level access to the static bucket only: collectstatic reads what is there and puts what changed (no delete).",
+		"Action::s3:Abort*", "Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*",
+		matching(`/^Resource::<StorageStatic[0-9A-F]{8}\.Arn>\/\*$/g`))
 	suppressWildcards(c.QueueMetrics.Role(),
 		"cloudwatch:PutMetricData takes no resource (the policy limits it to the Celery namespace), nor do the network interface actions Lambda needs in a VPC.",
 		"Resource::*")

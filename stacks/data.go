@@ -1,7 +1,6 @@
 package stacks
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -81,8 +80,6 @@ const (
 	ParamPostgresHost  = "POSTGRES_HOST"
 	ParamPostgresPort  = "POSTGRES_PORT"
 	ParamPostgresDB    = "POSTGRES_DB"
-	ParamRedisURL      = "REDIS_URL"
-	ParamBrokerURL     = "CELERY_BROKER_URL"
 	ParamMediaBucket   = "DJANGO_AWS_STORAGE_BUCKET_NAME"
 	ParamStaticBucket  = "DJANGO_AWS_STATIC_BUCKET_NAME"
 	ParamBucketsRegion = "DJANGO_AWS_S3_REGION_NAME"
@@ -180,10 +177,8 @@ func NewDataStack(scope constructs.Construct, cfg *Config, net *NetworkStack) (*
 		Parameters: map[string]*string{
 			ParamAllowedHosts:  jsii.String(strings.Join(cfg.Django.AllowedHosts, ",")),
 			ParamPostgresHost:  db.Host(),
-			ParamPostgresPort:  jsii.String(strconv.Itoa(database.Port)),
+			ParamPostgresPort:  db.Port(),
 			ParamPostgresDB:    jsii.String(db.DatabaseName()),
-			ParamRedisURL:      redis.URL(),
-			ParamBrokerURL:     redis.URL(),
 			ParamMediaBucket:   buckets.Media().BucketName(),
 			ParamStaticBucket:  buckets.Static().BucketName(),
 			ParamBucketsRegion: jsii.String(cfg.Region),
@@ -234,6 +229,8 @@ func suppressDataFindings(cfg *Config, db *database.Database, redis *cache.Cache
 	}
 	suppress(redis.Secret(), "AwsSolutions-SMG4",
 		"An ElastiCache AUTH token changes through modify-replication-group with a ROTATE strategy, which Secrets Manager rotation functions do not drive; rotate it deliberately.")
+	suppress(redis.URLSecret(), "AwsSolutions-SMG4",
+		"CloudFormation writes this URL from the AUTH token secret; it changes with the token, by a deployment, never by a rotation function.")
 	suppress(settings.DjangoSecret(), "AwsSolutions-SMG4",
 		"Rotating Django's SECRET_KEY logs every user out and invalidates signed data; rotate it deliberately, keeping the old key in SECRET_KEY_FALLBACKS.")
 	suppress(settings.ThirdPartySecret(), "AwsSolutions-SMG4",

@@ -1,11 +1,15 @@
 package stacks
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
 // RegistryLayer is the layer name of the Registry stack.
@@ -61,15 +65,70 @@ func NewRegistryStack(scope constructs.Construct, cfg *Config) *RegistryStack {
 		EmptyOnDelete: jsii.Bool(destroy),
 	})
 	name := "/" + cfg.Project + "/" + cfg.Env + "/image-tag"
-	// The template sets only the initial value: the release process writes
-	// the commit it deploys, and CloudFormation does not reset a parameter
-	// whose definition has not changed. Keep this resource's properties
-	// constant (a test pins them).
-	awsssm.NewStringParameter(stack, jsii.String("ImageTag"), &awsssm.StringParameterProps{
-		ParameterName: jsii.String(name),
-		StringValue:   jsii.String(NoImage),
-		Description:   jsii.String("Tag (git commit) of the Django image the services run; " + NoImage + " before the first release"),
+	// The parameter is created once, holding NoImage, and from then on only
+	// the release writes it. An AWS::SSM::Parameter would not do: its
+	// provider writes the template's value on any update of the resource
+	// (a tag, a description), which would set every service back to no
+	// image. This call runs on create only (no OnUpdate), and never
+	// overwrites a parameter that already exists.
+	parameterArn := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("ssm"), Resource: jsii.String("parameter"), ResourceName: jsii.String(name[1:]),
 	})
+	create := &customresources.AwsSdkCall{
+		Service: jsii.String("SSM"),
+		Action:  jsii.String("putParameter"),
+		Parameters: map[string]any{
+			"Name":        name,
+			"Value":       NoImage,
+			"Type":        "String",
+			"Overwrite":   false,
+			"Description": "Tag (git commit) of the Django image the services run; " + NoImage + " before the first release. Written by the release only.",
+		},
+		PhysicalResourceId:       customresources.PhysicalResourceId_Of(jsii.String(name)),
+		IgnoreErrorCodesMatching: jsii.String("ParameterAlreadyExists"),
+	}
+	var remove *customresources.AwsSdkCall
+	if destroy {
+		remove = &customresources.AwsSdkCall{
+			Service: jsii.String("SSM"), Action: jsii.String("deleteParameter"),
+			Parameters:               map[string]any{"Name": name},
+			IgnoreErrorCodesMatching: jsii.String("ParameterNotFound"),
+		}
+	}
+	customresources.NewAwsCustomResource(stack, jsii.String("ImageTag"), &customresources.AwsCustomResourceProps{
+		ResourceType:        jsii.String("Custom::ImageTagParameter"),
+		OnCreate:            create,
+		OnDelete:            remove,
+		InstallLatestAwsSdk: jsii.Bool(false),
+		Policy: customresources.AwsCustomResourcePolicy_FromSdkCalls(&customresources.SdkCallsPolicyOptions{
+			Resources: jsii.Strings(*parameterArn),
+		}),
+		RemovalPolicy: cfg.Removal(),
+		LogGroup: awslogs.NewLogGroup(stack, jsii.String("ImageTagLogs"), &awslogs.LogGroupProps{
+			Retention: Retention(cfg.Compute.LogRetentionDays), RemovalPolicy: cfg.Removal(),
+		}),
+	})
+	suppressImageTagFindings(stack)
 	output(stack, "RepositoryUri", "Repository of the Django image; push <uri>:<git sha>", repository.RepositoryUri())
 	return &RegistryStack{Stack: stack, Repository: repository, ImageTagParameterName: name}
+}
+
+// suppressImageTagFindings records why cdk-nag's findings on the function
+// behind the create-once image tag parameter do not apply.
+func suppressImageTagFindings(stack awscdk.Stack) {
+	// The provider is a singleton function of the stack, found by its id.
+	for _, c := range *stack.Node().Children() {
+		if fn, ok := c.(constructs.IConstruct); ok && strings.HasPrefix(*fn.Node().Id(), "AWS679f53fac002430cb0da5b7982bd2287") {
+			for _, child := range *fn.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+				if *child.Node().Id() == "ServiceRole" {
+					cdknag.NagSuppressions_AddResourceSuppressions(child, &[]*cdknag.NagPackSuppression{{
+						Id:        jsii.String("AwsSolutions-IAM4"),
+						Reason:    jsii.String("AWSLambdaBasicExecutionRole only lets the function write its own logs."),
+						AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
+					}}, jsii.Bool(false))
+				}
+			}
+			suppress(fn, "AwsSolutions-L1", "aws-cdk-lib's AwsCustomResource function runs the Node.js runtime that this CDK version pins; it runs once, when the parameter is created.")
+		}
+	}
 }

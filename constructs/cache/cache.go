@@ -37,6 +37,10 @@ const (
 // PasswordField is the JSON field of Secret() that holds the AUTH token.
 const PasswordField = "password"
 
+// URLField is the JSON field of URLSecret() that holds the full rediss://
+// URL, AUTH token included.
+const URLField = "url"
+
 // defaultVersions are the engine versions used when Props.EngineVersion is
 // empty, with their parameter group family.
 var defaultVersions = map[string]struct{ version, family string }{
@@ -88,6 +92,7 @@ type Props struct {
 type Cache struct {
 	group         awselasticache.CfnReplicationGroup
 	secret        awssecretsmanager.Secret
+	urlSecret     awssecretsmanager.Secret
 	securityGroup awsec2.SecurityGroup
 	clusterMode   bool
 	nodes         []string
@@ -180,6 +185,23 @@ func New(scope constructs.Construct, id string, props *Props) (*Cache, error) {
 	group := awselasticache.NewCfnReplicationGroup(construct, jsii.String("ReplicationGroup"), groupProps)
 	group.ApplyRemovalPolicy(p.RemovalPolicy, nil)
 
+	c := &Cache{group: group, secret: secret, securityGroup: securityGroup, clusterMode: p.ClusterMode}
+	// The URL with the token, so that REDIS_URL and CELERY_BROKER_URL work as
+	// the template's settings read them, without assembling a password. The
+	// token enters through a dynamic reference: it never appears in the
+	// template, and CloudFormation resolves it when this secret is written.
+	c.urlSecret = awssecretsmanager.NewSecret(construct, jsii.String("Url"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("rediss:// URL of ElastiCache " + p.Name + " with its AUTH token (REDIS_URL, CELERY_BROKER_URL)"),
+		SecretName:  args.Optional(p.urlSecretName()),
+		SecretObjectValue: &map[string]awscdk.SecretValue{
+			URLField: awscdk.SecretValue_UnsafePlainText(awscdk.Fn_Join(jsii.String(""), &[]*string{
+				jsii.String("rediss://:"), secret.SecretValueFromJson(jsii.String(PasswordField)).UnsafeUnwrap(),
+				jsii.String("@"), c.Host(), jsii.String(":"), c.port(), jsii.String("/0?ssl_cert_reqs=required"),
+			})),
+		},
+		RemovalPolicy: p.RemovalPolicy,
+	})
+
 	var nodes []string
 	for shard := 1; shard <= p.Shards; shard++ {
 		for node := 1; node <= p.Nodes; node++ {
@@ -190,7 +212,8 @@ func New(scope constructs.Construct, id string, props *Props) (*Cache, error) {
 			}
 		}
 	}
-	return &Cache{group: group, secret: secret, securityGroup: securityGroup, clusterMode: p.ClusterMode, nodes: nodes}, nil
+	c.nodes = nodes
+	return c, nil
 }
 
 // AllowFrom lets clients in group connect on the cache's one port.
@@ -207,15 +230,23 @@ func (c *Cache) Host() *string {
 	return c.group.AttrPrimaryEndPointAddress()
 }
 
-// URL is the rediss:// URL of database 0 without credentials, in the form
-// Celery and django-redis accept; the password comes from Secret().
-func (c *Cache) URL() *string {
-	return awscdk.Fn_Join(jsii.String(""), jsii.Strings(
-		"rediss://", *c.Host(), fmt.Sprintf(":%d/0?ssl_cert_reqs=required", Port)))
+// port is the port clients connect to, as ElastiCache reports it.
+func (c *Cache) port() *string {
+	if c.clusterMode {
+		return c.group.AttrConfigurationEndPointPort()
+	}
+	return c.group.AttrPrimaryEndPointPort()
 }
 
 // Secret returns the secret holding the AUTH token in its PasswordField.
 func (c *Cache) Secret() awssecretsmanager.ISecret { return c.secret }
+
+// URLSecret returns the secret whose URLField is the rediss:// URL of
+// database 0 with the AUTH token, in the form Celery, kombu, redis-py and
+// django-redis accept: rediss://:TOKEN@HOST:PORT/0?ssl_cert_reqs=required.
+// Its value is written by CloudFormation from Secret(): after changing the
+// token by hand, deploy again so that the URL follows.
+func (c *Cache) URLSecret() awssecretsmanager.ISecret { return c.urlSecret }
 
 // SecurityGroup returns the cache's security group.
 func (c *Cache) SecurityGroup() awsec2.ISecurityGroup { return c.securityGroup }
@@ -237,6 +268,14 @@ func CheckNodeType(nodeType string) error {
 		return fmt.Errorf("%q is not an ElastiCache node type such as cache.t4g.micro", nodeType)
 	}
 	return nil
+}
+
+// urlSecretName is SecretName + "-url", or "" when SecretName is generated.
+func (p *Props) urlSecretName() string {
+	if p.SecretName == "" {
+		return ""
+	}
+	return p.SecretName + "-url"
 }
 
 func (props *Props) withDefaults() (Props, error) {

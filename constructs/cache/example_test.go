@@ -28,6 +28,5 @@ func Example() {
 		log.Fatal(err)
 	}
 	broker.AllowFrom(workers, "Celery workers")
-	_ = broker.URL()    // REDIS_URL: rediss://<primary>:6379/0?ssl_cert_reqs=required
-	_ = broker.Secret() // REDIS_PASSWORD: its "password" field
+	_ = broker.URLSecret() // REDIS_URL, CELERY_BROKER_URL: its "url" field, rediss://:<token>@<primary>:6379/0?ssl_cert_reqs=required
 }

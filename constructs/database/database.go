@@ -220,6 +220,14 @@ func (d *Database) Host() *string {
 	return d.instance.DbInstanceEndpointAddress()
 }
 
+// Port is the port clients connect to, as RDS reports it (the proxy's is Port).
+func (d *Database) Port() *string {
+	if d.proxy != nil {
+		return jsii.String(strconv.Itoa(Port))
+	}
+	return d.instance.DbInstanceEndpointPort()
+}
+
 // Instance returns the RDS instance.
 func (d *Database) Instance() awsrds.DatabaseInstance { return d.instance }
 
