@@ -494,8 +494,12 @@ class Rehearsal:
                              "(the target group's health check path must be answered by the app before ALLOWED_HOSTS "
                              "and the HTTPS redirect)", web.log)
         say(f"    GET {self.health_path} (Host: {host}) -> 200")
-        code = ("from django.core.cache import cache; cache.set('rehearsal', 'ok', 30); "
-                "assert cache.get('rehearsal') == 'ok', 'the cache at REDIS_URL does not keep a value'")
+        code = ("from django.conf import settings\nfrom django.core.cache import cache\n"
+                "location = str(settings.CACHES['default'].get('LOCATION', ''))\n"
+                "if location.startswith(('redis://', 'rediss://')):\n"
+                "    import redis\n    redis.Redis.from_url(location).ping()  # the reason, if any\n"
+                "cache.set('rehearsal', 'ok', 30)\n"
+                "assert cache.get('rehearsal') == 'ok', 'the cache does not keep a value'\n")
         proc = self.run_in_image("web-cache", task, ["python", "manage.py", "shell", "-c", code], 60)
         if proc.returncode:
             raise StepFailed("the web task's cache (REDIS_URL) does not work", proc.log)
@@ -558,9 +562,26 @@ class Rehearsal:
         work = os.path.join(self.tmp, "build")
         os.makedirs(work)
         say(f"    CHECK_MIGRATIONS={env.get('CHECK_MIGRATIONS')} CHECK_SETTINGS={env.get('CHECK_SETTINGS')} PLATFORM={env.get('PLATFORM')}")
+        # The form build.sh runs the check in: python as the entrypoint (the
+        # image's /entrypoint wants a database) and nothing but these variables.
+        image = f"{env['REPOSITORY_URI']}:{env['IMAGE_TAG']}"
+        direct = ["docker", "run", "--rm", "--platform", env.get("PLATFORM", "linux/arm64"), "--entrypoint", "python",
+                  "-e", f"DJANGO_SETTINGS_MODULE={env.get('CHECK_SETTINGS') or 'config.settings.test'}",
+                  "-e", "DJANGO_SECRET_KEY=makemigrations-check",
+                  "-e", "DATABASE_URL=sqlite:////tmp/makemigrations-check.sqlite3", "-e", "CELERY_BROKER_URL=memory://",
+                  "-e", "REDIS_URL=redis://localhost:6379/0", image, "manage.py", "makemigrations", "--check", "--dry-run"]
+        proc = self.procs.run("makemigrations-check", direct, env, work, 120)
+        if proc.returncode:
+            raise StepFailed(f"`{shlex.join(direct)}` exited with {proc.returncode}", proc.log)
+        say("    `docker run --entrypoint python -e ... IMAGE manage.py makemigrations --check --dry-run`: exit 0")
+        os.remove(env["REHEARSAL_DOCKER_LOG"])
         proc = self.procs.run("build", ["bash", os.path.join(REPO, "constructs/releasepipeline/scripts/build.sh")], env, work, 180)
         if proc.returncode:
-            raise StepFailed(f"build.sh exited with {proc.returncode}", proc.log)
+            hint = ""
+            if re.search(r"entrypoint: line \d+: POSTGRES_\w+: parameter null or not set", tail(proc.log)):
+                hint = (" (its `docker run` goes through the image's /entrypoint, which needs the database:"
+                        " the check must pass --entrypoint python)")
+            raise StepFailed(f"build.sh exited with {proc.returncode}{hint}", proc.log)
         runs = open(env["REHEARSAL_DOCKER_LOG"]).read().splitlines() if os.path.exists(env["REHEARSAL_DOCKER_LOG"]) else []
         if env.get("CHECK_MIGRATIONS") == "true" and not any("makemigrations" in r for r in runs):
             raise StepFailed("build.sh did not run the migrations check", proc.log)
@@ -603,14 +624,19 @@ class Rehearsal:
         proc = self.run_in_image("publish", worker, ["python", "manage.py", "shell", "-c", code], 60)
         if proc.returncode:
             raise StepFailed("publishing the waiting messages failed", proc.log)
-        say(f"    {QUEUE_DEPTH} messages waiting in each queue (priorities 0, 5 and 9), no worker running")
+        for q in queues:
+            lengths = {key: self.redis_client.llen(key) for key in [q] + [f"{q}\x06\x16{p}" for p in (3, 6, 9)]}
+            if sum(lengths.values()) != QUEUE_DEPTH or sum(1 for n in lengths.values() if n) < 2:
+                raise StepFailed(f"queue {q}: want {QUEUE_DEPTH} messages over several priority lists, Redis has {lengths}", proc.log)
+        say(f"    {QUEUE_DEPTH} messages waiting in each queue over kombu's priority lists (priorities 0, 5, 9), no worker running")
         server, sm_url = self.fake_secrets_manager()
         out = os.path.join(self.tmp, "metrics.json")
         go_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         go_env.update(env)
         go_env.update({
             "AWS_REGION": stack.region, "AWS_ACCESS_KEY_ID": "rehearsal", "AWS_SECRET_ACCESS_KEY": "rehearsal",
-            "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL_SECRETSMANAGER": sm_url,
+            "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL_SECRETS_MANAGER": sm_url,
+            "AWS_ENDPOINT_URL": sm_url,  # nothing else may reach AWS
             "SSL_CERT_FILE": self.ca_bundle, "QUEUEMETRICS_REHEARSAL_OUT": out,
         })
         if not shutil.which("go"):
@@ -743,16 +769,30 @@ def strip_password(stacks, stack):
             key = "SecretString" if "SecretString" in props else "Value"
 
             def drop(expr):
-                if isinstance(expr, dict) and "Fn::Join" in expr and any(
-                        isinstance(p, str) and "{{resolve:" in p for p in expr["Fn::Join"][1]):
-                    return ""
-                if isinstance(expr, str) and "{{resolve:" in expr:
+                """Removes every {{resolve:...}} from expr, also one split
+                across the pieces of an Fn::Join."""
+                if isinstance(expr, str):
                     return re.sub(r"\{\{resolve:[^}]*\}\}", "", expr)
-                if isinstance(expr, dict):
-                    return {k: drop(v) for k, v in expr.items()}
                 if isinstance(expr, list):
                     return [drop(v) for v in expr]
-                return expr
+                if not isinstance(expr, dict):
+                    return expr
+                if "Fn::Join" in expr and isinstance(expr["Fn::Join"][1], list):
+                    pieces, out, inside = expr["Fn::Join"][1], [], False
+                    for piece in pieces:
+                        if not isinstance(piece, str):
+                            out.append(piece if not inside else "")
+                            continue
+                        text = re.sub(r"\{\{resolve:[^}]*\}\}", "", piece)
+                        if inside:
+                            if "}}" not in text:
+                                continue
+                            text, inside = text.split("}}", 1)[1], False
+                        if "{{resolve:" in text:
+                            text, inside = text.split("{{resolve:", 1)[0], True
+                        out.append(text)
+                    return {"Fn::Join": [expr["Fn::Join"][0], [p for p in out if p != ""]]}
+                return {k: drop(v) for k, v in expr.items()}
 
             new = drop(props[key])
             if new != props[key]:
@@ -770,9 +810,27 @@ def change_health_path(stacks, stack):
     return ""
 
 
+def first_redis_step(directory):
+    """4 when the web task's REDIS_URL (the cache, checked in step 4) has no
+    password either, else 5 (the workers)."""
+    from urllib.parse import urlsplit
+
+    stacks = cfn.load_assembly(directory)
+    resolver = cfn.Resolver(stacks, {
+        ("AWS::RDS::DBInstance", "Endpoint.Address"): "db", ("AWS::RDS::DBInstance", "Endpoint.Port"): "5432",
+        ("AWS::ElastiCache::ReplicationGroup", "PrimaryEndPoint.Address"): "cache",
+        ("AWS::ElastiCache::ReplicationGroup", "PrimaryEndPoint.Port"): "6379",
+    })
+    tasks, _ = find_tasks(stacks)
+    web = next(t for t in tasks if t.kind == "web")
+    resolve_env(resolver, web)
+    return 5 if urlsplit(web.env.get("REDIS_URL", "")).password else 4
+
+
 def self_test(args):
     cases = [
-        ("broker URL without its password", strip_password, 5, ["NOAUTH", "Authentication required", "AUTH"]),
+        # The cache (step 4) fails first when REDIS_URL shares the broker's secret.
+        ("broker URL without its password", strip_password, first_redis_step, ["NOAUTH", "Authentication required"]),
         ("health check path changed", change_health_path, 4, ["/healthz-moved"]),
     ]
     failures = 0
@@ -786,6 +844,8 @@ def self_test(args):
             if not what:
                 failures += 1
                 continue
+            if callable(want_step):
+                want_step = want_step(directory)
             t0 = time.monotonic()
             proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--app", args.app, directory],
                                   capture_output=True, text=True, timeout=600)

@@ -11,7 +11,6 @@ third-party secret holds. No AWS access keys: boto3 uses the task role.
 """
 
 import os
-from urllib.parse import quote, urlsplit, urlunsplit
 
 from .base import *  # noqa: F401,F403
 from .base import INSTALLED_APPS, env
@@ -32,23 +31,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # used from Django 4.1 on
 DATABASES["default"]["OPTIONS"] = {"sslmode": os.environ.get("PGSSLMODE", "require")}
 
 
-def _with_password(url, password):
-    """Transitional: while the templates still give the AUTH token apart
-    (REDIS_PASSWORD), put it into a URL that has none. URLs that come
-    complete (the contract: rediss://:TOKEN@host:port/0?...) are kept."""
-    if not password:
-        return url
-    parts = urlsplit(url)
-    if parts.password or "@" in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=":" + quote(password, safe="") + "@" + parts.netloc))
-
-
-_REDIS_PASSWORD = os.environ.get("REDIS_PASSWORD", "")
-
 # CACHES
 # rediss://:TOKEN@host:port/0?ssl_cert_reqs=required (TLS, AUTH).
-REDIS_URL = _with_password(env("REDIS_URL"), _REDIS_PASSWORD)
+REDIS_URL = env("REDIS_URL")
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
@@ -58,7 +43,9 @@ CACHES = {
 }
 
 # CELERY
-CELERY_BROKER_URL = _with_password(env("CELERY_BROKER_URL"), _REDIS_PASSWORD)
+# Celery itself reads CELERY_BROKER_URL from the environment before any
+# setting: the URL must come complete (with the AUTH token) in the variable.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 
 # SECURITY
 # The load balancer (or CloudFront in front of it) says which scheme the
