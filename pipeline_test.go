@@ -29,7 +29,7 @@ func buildScripts(t *testing.T, project map[string]any) map[string]string {
 	t.Helper()
 	spec := props(project)["Source"].(map[string]any)["BuildSpec"].(string)
 	scripts := map[string]string{}
-	for _, m := range regexp.MustCompile(`echo ([A-Za-z0-9+/=]+) \| base64 -d > /tmp/([a-z]+\.sh)`).FindAllStringSubmatch(spec, -1) {
+	for _, m := range regexp.MustCompile(`echo ([A-Za-z0-9+/=]+) \| base64 -d > /tmp/release/([a-z-]+\.sh)`).FindAllStringSubmatch(spec, -1) {
 		body, err := base64.StdEncoding.DecodeString(m[1])
 		if err != nil {
 			t.Fatal(err)
@@ -48,9 +48,11 @@ func TestPipelineStages(t *testing.T) {
 				t.Errorf("pipeline type %v, execution mode %v; want V2 and QUEUED (one release migrates at a time)", p["PipelineType"], p["ExecutionMode"])
 			}
 			names, actions := stages(t, tmpl)
-			want := "Source Build Migrate Deploy"
+			// Migrate and deploy are one action in one stage: QUEUED mode locks
+			// a stage, so two releases can never interleave them.
+			want := "Source Build Release"
 			if env == "production" {
-				want = "Source Build Approve Migrate Deploy"
+				want = "Source Build Approve Release"
 			}
 			if got := strings.Join(names, " "); got != want {
 				t.Errorf("stages %s, want %s", got, want)
@@ -63,11 +65,10 @@ func TestPipelineStages(t *testing.T) {
 			if env == "production" && !strings.Contains(jsonOf(actions["Approve"]), `"Provider":"Manual"`) {
 				t.Errorf("production releases without approval")
 			}
-			// Build, Migrate and Deploy all work on this commit's image.
-			for _, stage := range []string{"Build", "Migrate", "Deploy"} {
+			// Build and Release both work on this commit's image.
+			for _, stage := range []string{"Build", "Release"} {
 				config := jsonOf(actions[stage]["Configuration"])
-				if !strings.Contains(config, `\"name\":\"IMAGE_TAG\",\"type\":\"PLAINTEXT\",\"value\":\"#{Source.CommitId}\"`) ||
-					!strings.Contains(config, `:#{Source.CommitId}\"`) {
+				if !strings.Contains(config, `\"name\":\"IMAGE_TAG\",\"type\":\"PLAINTEXT\",\"value\":\"#{Source.CommitId}\"`) {
 					t.Errorf("%s does not use the commit's image: %s", stage, config)
 				}
 			}
@@ -77,7 +78,7 @@ func TestPipelineStages(t *testing.T) {
 
 func TestPipelineRunsTheTestedScripts(t *testing.T) {
 	tmpl := synth(t, "staging").template(t, stacks.PipelineLayer)
-	want := map[string][]string{"ReleaseBuild": {"build.sh"}, "ReleaseMigrate": {"migrate.sh"}, "ReleaseDeploy": {"deploy.sh", "publish.sh"}}
+	want := map[string][]string{"ReleaseBuild": {"build.sh"}, "ReleaseRelease": {"release.sh", "run-task.sh", "deploy.sh", "publish.sh"}}
 	for prefix, scripts := range want {
 		got := buildScripts(t, byPrefix(t, tmpl, "AWS::CodeBuild::Project", prefix))
 		if len(got) != len(scripts) {
@@ -100,7 +101,7 @@ func TestPipelineProjects(t *testing.T) {
 	build := props(byPrefix(t, tmpl, "AWS::CodeBuild::Project", "ReleaseBuild"))
 	env := jsonOf(build["Environment"])
 	for _, want := range []string{`"Image":"aws/codebuild/amazonlinux-aarch64-standard:3.0"`, `"PrivilegedMode":true`, `"Type":"ARM_CONTAINER"`,
-		`{"Name":"PLATFORM","Type":"PLAINTEXT","Value":"linux/arm64"}`, `{"Name":"CHECK_MIGRATIONS","Type":"PLAINTEXT","Value":"true"}`,
+		`{"Name":"PLATFORM","Type":"PLAINTEXT","Value":"linux/arm64"}`, `{"Name":"CHECK_SETTINGS","Type":"PLAINTEXT","Value":"config.settings.test"}`,
 		`{"Name":"DOCKERFILE","Type":"PLAINTEXT","Value":"compose/production/django/Dockerfile"}`} {
 		if !strings.Contains(env, want) {
 			t.Errorf("build environment lacks %s: %s", want, env)
@@ -109,19 +110,27 @@ func TestPipelineProjects(t *testing.T) {
 	if !strings.Contains(jsonOf(build["Source"]), `apps/web/dist/**/*`) {
 		t.Errorf("the frontend build is not an artifact")
 	}
-	migrate := jsonOf(props(byPrefix(t, tmpl, "AWS::CodeBuild::Project", "ReleaseMigrate"))["Environment"])
-	for _, want := range []string{`{"Name":"FAMILY","Type":"PLAINTEXT","Value":"myapp-production-migrate"}`, "MigrationTasks", "PrivateSubnet1", "PrivateSubnet3"} {
-		if !strings.Contains(migrate, want) {
-			t.Errorf("migrate environment lacks %s: %s", want, migrate)
+	release := props(byPrefix(t, tmpl, "AWS::CodeBuild::Project", "ReleaseRelease"))
+	for _, want := range []string{`{"Name":"MIGRATE_FAMILY","Type":"PLAINTEXT","Value":"myapp-production-migrate"}`,
+		`{"Name":"STATIC_FAMILY","Type":"PLAINTEXT","Value":"myapp-production-static"}`, "MigrationTasks", "PrivateSubnet1", "PrivateSubnet3",
+		`{"Name":"STACK","Type":"PLAINTEXT","Value":"myapp-production-compute"}`,
+		`{"Name":"TAG_PARAMETER","Type":"PLAINTEXT","Value":"/myapp/production/image-tag"}`,
+		`{"Name":"TASK_TIMEOUT_SECONDS","Type":"PLAINTEXT","Value":"1800"}`, `{"Name":"DEPLOY_TIMEOUT_SECONDS","Type":"PLAINTEXT","Value":"1800"}`,
+		`{"Name":"PUBLISH_FRONTENDS","Type":"PLAINTEXT","Value":"true"}`,
+		"WebService", "BeatService", "WorkerceleryService", "apps/web/dist assets/ ", "AppwebDistribution", "cfn-exec-role"} {
+		if !strings.Contains(jsonOf(release["Environment"]), want) {
+			t.Errorf("release environment lacks %s: %s", want, jsonOf(release["Environment"]))
 		}
 	}
-	deploy := jsonOf(props(byPrefix(t, tmpl, "AWS::CodeBuild::Project", "ReleaseDeploy"))["Environment"])
-	for _, want := range []string{`{"Name":"STACK","Type":"PLAINTEXT","Value":"myapp-production-compute"}`,
-		`{"Name":"TAG_PARAMETER","Type":"PLAINTEXT","Value":"/myapp/production/image-tag"}`,
-		"WebService", "BeatService", "WorkerceleryService", "apps/web/dist assets/ ", "AppwebDistribution", "cfn-exec-role"} {
-		if !strings.Contains(deploy, want) {
-			t.Errorf("deploy environment lacks %s: %s", want, deploy)
-		}
+	// Startable by hand (no source, a known name), one at a time, and long
+	// enough for two bounded tasks and three bounded deploy waits.
+	if release["Name"] != "myapp-production-release" || jsonOf(release["Source"]) == "" || !strings.Contains(jsonOf(release["Source"]), `"Type":"NO_SOURCE"`) ||
+		release["ConcurrentBuildLimit"] != 1.0 || release["TimedOutInMinutes"] != float64(2*30+3*30+15) {
+		t.Errorf("release project %s", jsonOf(release))
+	}
+	// The frontends build on a pinned Node LTS, not the image's default.
+	if spec := jsonOf(build["Source"]); !strings.Contains(spec, `runtime-versions:\n        nodejs: \"22\"`) && !strings.Contains(spec, `nodejs: \"22\"`) {
+		t.Errorf("the build does not pin Node.js 22: %s", spec)
 	}
 	for id, p := range resources(tmpl, "AWS::CodeBuild::Project") {
 		if !strings.Contains(jsonOf(props(p)["EncryptionKey"]), "Key") || !strings.Contains(jsonOf(props(p)["LogsConfig"]), "Logs") {
@@ -144,25 +153,19 @@ func TestPipelineRoles(t *testing.T) {
 	policy := func(prefix string) string {
 		return jsonOf(props(byPrefix(t, tmpl, "AWS::IAM::Policy", prefix))["PolicyDocument"])
 	}
-	migrate := policy("ReleaseMigrateRoleDefaultPolicy")
-	for _, want := range []string{`"ecs:RunTask"`, `task-definition/myapp-staging-migrate:*`, `"ArnEquals":{"ecs:cluster"`, `"iam:PassRole"`, `"ecs:DescribeTasks"`} {
-		if !strings.Contains(migrate, want) {
-			t.Errorf("migrate role lacks %s", want)
-		}
-	}
-	if strings.Contains(migrate, "ecs:UpdateService") || strings.Contains(migrate, "ssm:PutParameter") || strings.Contains(migrate, "cloudformation") {
-		t.Errorf("the migrate step can touch the services: %s", migrate)
-	}
-	deploy := policy("ReleaseDeployRoleDefaultPolicy")
-	for _, want := range []string{`"ssm:PutParameter"`, `parameter/myapp/staging/image-tag`, `"cloudformation:UpdateStack"`, `stack/myapp-staging-compute/*`,
+	release := policy("ReleaseReleaseRoleDefaultPolicy")
+	for _, want := range []string{`"ecs:RunTask"`, `task-definition/myapp-staging-migrate:*`, `task-definition/myapp-staging-static:*`,
+		`"ArnEquals":{"ecs:cluster"`, `"iam:PassRole"`, `"ecs:DescribeTasks"`, `"ecs:StopTask"`, `"ecs:ListTasks"`,
+		`"ssm:PutParameter"`, `parameter/myapp/staging/image-tag`, `"cloudformation:UpdateStack"`, `"cloudformation:CancelUpdateStack"`, `stack/myapp-staging-compute/*`,
 		`"iam:PassedToService":"cloudformation.amazonaws.com"`, `"cloudfront:CreateInvalidation"`, `"ecs:DescribeServices"`,
+		`"application-autoscaling:DescribeScalableTargets"`, `"elasticloadbalancing:DescribeTargetHealth"`, `"ecr:DescribeImages"`,
 		`"ssm:GetParameters"`, `parameter/cdk-bootstrap/*`} {
-		if !strings.Contains(deploy, want) {
-			t.Errorf("deploy role lacks %s", want)
+		if !strings.Contains(release, want) {
+			t.Errorf("release role lacks %s", want)
 		}
 	}
-	if strings.Contains(deploy, "ecs:RunTask") || strings.Contains(deploy, `"Action":"*"`) {
-		t.Errorf("deploy role too broad: %s", deploy)
+	if strings.Contains(release, "ecs:UpdateService") || strings.Contains(release, "ecr:PutImage") || strings.Contains(release, `"Action":"*"`) {
+		t.Errorf("release role too broad: %s", release)
 	}
 	build := policy("ReleaseBuildRoleDefaultPolicy")
 	if !strings.Contains(build, "ecr:PutImage") || !strings.Contains(build, "ecr:DescribeImages") || strings.Contains(build, "ecs:") || strings.Contains(build, "ssm:") {

@@ -116,6 +116,14 @@ type PipelineConfig struct {
 	CheckMigrationsSettings string `json:"checkMigrationsSettings"`
 	// FrontendBuild builds the frontend apps.
 	FrontendBuild string `json:"frontendBuild"`
+	// NodeVersion is the Node.js major version the frontends build on.
+	NodeVersion string `json:"nodeVersion"`
+	// TaskTimeoutMinutes bounds each one-off task of a release (migrate,
+	// collectstatic).
+	TaskTimeoutMinutes int `json:"taskTimeoutMinutes"`
+	// DeployTimeoutMinutes bounds the Compute stack update and the wait
+	// until every service runs the new image.
+	DeployTimeoutMinutes int `json:"deployTimeoutMinutes"`
 	// ManualApproval stops each release for a person's approval.
 	ManualApproval bool `json:"manualApproval"`
 	// NotificationEmails receive failed releases and pending approvals.
@@ -971,6 +979,10 @@ func (p *PipelineConfig) validate(v *validator) {
 	if p.CheckMigrationsSettings != "" && !dottedPattern.MatchString(p.CheckMigrationsSettings) {
 		v.fail("pipeline.checkMigrationsSettings", "%q is not a Python module path such as config.settings.test", p.CheckMigrationsSettings)
 	}
+	v.check("pipeline.nodeVersion", releasepipeline.CheckNodeVersion(p.NodeVersion))
+	v.within("pipeline.taskTimeoutMinutes", p.TaskTimeoutMinutes, 1, releasepipeline.MaxTimeoutMinutes, "a one-off task is stopped at this limit")
+	v.within("pipeline.deployTimeoutMinutes", p.DeployTimeoutMinutes, releasepipeline.MinDeployTimeoutMinutes, releasepipeline.MaxTimeoutMinutes,
+		"a rolling deploy of every service must fit")
 	for i, email := range p.NotificationEmails {
 		if !emailPattern.MatchString(email) {
 			v.fail(fmt.Sprintf("pipeline.notificationEmails[%d]", i), "%q is not an email address", email)

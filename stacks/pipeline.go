@@ -83,10 +83,15 @@ func NewPipelineStack(scope constructs.Construct, cfg *Config, net *NetworkStack
 		DockerContext:          p.DockerContext,
 		CheckSettings:          p.CheckMigrationsSettings,
 		FrontendBuild:          frontendBuild,
+		NodeVersion:            p.NodeVersion,
 		Frontends:              frontends,
 		ManualApproval:         p.ManualApproval,
 		Cluster:                compute.Cluster,
 		Migration:              compute.Migration.Task().TaskDefinition(),
+		StaticFiles:            compute.StaticFiles.Task().TaskDefinition(),
+		TaskTimeoutMinutes:     p.TaskTimeoutMinutes,
+		DeployTimeoutMinutes:   p.DeployTimeoutMinutes,
+		ReleaseProjectName:     cfg.StackName("release"),
 		MigrationSubnets:       net.Vpc.SelectSubnets(&awsec2.SubnetSelection{SubnetGroupName: jsii.String(network.PrivateSubnets)}).SubnetIds,
 		MigrationSecurityGroup: data.TaskSecurityGroups.Migration,
 		ComputeStackName:       cfg.StackName(ComputeLayer),
@@ -102,8 +107,19 @@ func NewPipelineStack(scope constructs.Construct, cfg *Config, net *NetworkStack
 		return nil, err
 	}
 	output(stack, "PipelineName", "The release pipeline", pipeline.Pipeline().PipelineName())
+	output(stack, "ReleaseCommand", "Releases an image already in the repository by hand, as the pipeline's Release step does (frontends excepted); set SHA to its tag",
+		jsii.String(ReleaseCommand(cfg.StackName("release"))))
 	suppressPipelineFindings(pipeline)
 	return &PipelineStack{Stack: stack, Pipeline: pipeline, Notifications: topic}, nil
+}
+
+// ReleaseCommand is the shell command that starts the Release project by
+// hand for the image tagged $SHA: the same scripts, role and limits as the
+// pipeline's Release step, without the frontends (their build is the
+// pipeline's Build artifact).
+func ReleaseCommand(project string) string {
+	return "aws codebuild start-build --project-name " + project +
+		` --environment-variables-override "name=IMAGE_TAG,value=$SHA,type=PLAINTEXT" "name=PUBLISH_FRONTENDS,value=false,type=PLAINTEXT"`
 }
 
 // suppressPipelineFindings records why cdk-nag's findings on the pipeline
@@ -123,18 +139,18 @@ func suppressPipelineFindings(p *releasepipeline.Pipeline) {
 			"Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*", "Action::s3:Abort*", "Action::s3:DeleteObject*",
 			"Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*",
 			matching(`/^Resource::<ReleaseArtifacts[0-9A-F]{8}\.Arn>\/\*$/g`),
-			matching(`/^Resource::arn:aws:codebuild:[a-z0-9-]+:[0-9]{12}:report-group\/<Release(Build|Migrate|Deploy)[0-9A-F]{8}>-\*$/g`),
-			matching(`/^Resource::arn:aws:logs:[a-z0-9-]+:[0-9]{12}:log-group:\/aws\/codebuild\/<Release(Build|Migrate|Deploy)[0-9A-F]{8}>:\*$/g`))
+			matching(`/^Resource::arn:aws:codebuild:[a-z0-9-]+:[0-9]{12}:report-group\/<Release(Build|Release)[0-9A-F]{8}>-\*$/g`),
+			matching(`/^Resource::arn:aws:logs:[a-z0-9-]+:[0-9]{12}:log-group:\/aws\/codebuild\/<Release(Build|Release)[0-9A-F]{8}>:\*$/g`))
 	}
-	projects := p.Projects()
-	suppressWildcards(projects[0].Role(), "ecr:GetAuthorizationToken takes no resource; pushing is limited to the app's repository.",
+	suppressWildcards(p.BuildProject().Role(), "ecr:GetAuthorizationToken takes no resource; pushing is limited to the app's repository.",
 		"Resource::*")
-	suppressWildcards(projects[1].Role(), "ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition take no resource; RunTask is limited to revisions of the migration family in the app's cluster, DescribeTasks to that cluster's tasks.",
+	suppressWildcards(p.ReleaseProject().Role(),
+		"ecs:DescribeTaskDefinition, RegisterTaskDefinition and ListTasks (the latter limited to the app's cluster), application-autoscaling:DescribeScalableTargets and elasticloadbalancing:DescribeTargetHealth take no resource; "+
+			"RunTask is limited to revisions of the migrate and static families in the app's cluster, DescribeTasks and StopTask to that cluster's tasks; "+
+			"the stack ARN ends in its generated id; the frontend buckets' objects are what a publish writes; the CDK bootstrap's version parameter is named by its qualifier.",
 		"Resource::*",
-		matching(`/^Resource::arn:aws:ecs:[a-z0-9-]+:[0-9]{12}:task-definition\/[a-z0-9-]+-migrate:\*$/g`),
-		matching(`/^Resource::arn:aws:ecs:[a-z0-9-]+:[0-9]{12}:task\/<Cluster[0-9A-F]{8}>\/\*$/g`))
-	suppressWildcards(projects[2].Role(), "ecs:DescribeTaskDefinition takes no resource; the stack ARN ends in its generated id; the frontend buckets' objects are what a publish writes; the CDK bootstrap's version parameter is named by its qualifier.",
-		"Resource::*",
+		matching(`/^Resource::arn:aws:ecs:[a-z0-9-]+:[0-9]{12}:task-definition\/[a-z0-9-]+-(migrate|static):\*$/g`),
+		matching(`/^Resource::arn:aws:ecs:[a-z0-9-]+:[0-9]{12}:task\/<Cluster[0-9A-F]{8}>\/\*$/g`),
 		matching(`/^Resource::arn:aws:cloudformation:[a-z0-9-]+:[0-9]{12}:stack\/[a-z0-9-]+-compute\/\*$/g`),
 		matching(`/^Resource::<App[A-Za-z0-9]+Bucket[0-9A-F]{8}\.Arn>\/\*$/g`),
 		matching(`/^Resource::arn:aws:ssm:[a-z0-9-]+:[0-9]{12}:parameter\/cdk-bootstrap\/\*$/g`))

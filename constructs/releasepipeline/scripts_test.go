@@ -1,284 +1,299 @@
 package releasepipeline
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/djangocdk/djangocdk/constructs/releasepipeline/testdata/fakeaws"
 )
 
-// fakeAWS is a stand-in for the aws (and docker) CLI on PATH: each call is
-// logged, and answered with the output of the first rule whose pattern is a
-// substring of its arguments, with that rule's exit code.
-type fakeAWS struct {
-	t     *testing.T
-	dir   string
-	rules []rule
+// The release scripts run here against a fake account: testdata/fakeaws,
+// built once, stands in for aws, docker, sleep and date (a fake clock), and
+// keeps its state in a JSON file between calls.
+
+var (
+	fakeBin   string // a directory with aws, docker, sleep and date
+	fakeErr   error
+	queryFile string // every --query the fake answered, for checkQueries
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "fakeaws")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fakeBin, queryFile = filepath.Join(dir, "bin"), filepath.Join(dir, "queries.jsonl")
+	fakeErr = buildFake(fakeBin)
+	code := m.Run()
+	if code == 0 {
+		code = checkQueries(queryFile)
+	}
+	if os.Getenv("KEEP_FAKE") == "" {
+		os.RemoveAll(dir)
+	} else {
+		fmt.Println("fake in", dir)
+	}
+	os.Exit(code)
 }
 
-type rule struct {
-	pattern, output string
-	exit            int
+func buildFake(bin string) error {
+	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(goTool); err != nil {
+		goTool = "go"
+	}
+	exe := filepath.Join(bin, "fakeaws")
+	if out, err := exec.Command(goTool, "build", "-o", exe, "./testdata/fakeaws/cmd").CombinedOutput(); err != nil {
+		return fmt.Errorf("building the fake aws: %v\n%s", err, out)
+	}
+	for _, name := range []string{"aws", "docker", "sleep", "date"} {
+		if err := os.Symlink(exe, filepath.Join(bin, name)); err != nil {
+			return err
+		}
+	}
+	// The python3 on PATH may be a slow shim (pyenv): run-task.sh gets the
+	// interpreter itself.
+	if out, err := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output(); err == nil {
+		if err := os.Symlink(strings.TrimSpace(string(out)), filepath.Join(bin, "python3")); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-func newFake(t *testing.T, rules ...rule) *fakeAWS {
+// checkQueries compares the fake's answers to --query with JMESPath's (the
+// Python package the AWS CLI uses), when it is installed: the scripts'
+// queries are then checked against the shapes of the fake's responses.
+func checkQueries(file string) int {
+	if _, err := os.Stat(file); err != nil {
+		return 0
+	}
+	check := `
+import json, sys
+try:
+    import jmespath
+except ImportError:
+    print("jmespath is not installed: the fake's query answers were not checked"); sys.exit(0)
+bad = set()
+for line in open(sys.argv[1]):
+    q = json.loads(line)
+    try:
+        want = jmespath.search(q["query"], q["input"])
+    except jmespath.exceptions.JMESPathError as e:
+        want = "%s: %s" % (type(e).__name__, e)
+    if want != q["output"]:
+        bad.add("the fake answers %r with %r, JMESPath with %r" % (q["query"], q["output"], want))
+print("\n".join(sorted(bad)))
+sys.exit(1 if bad else 0)
+`
+	out, err := exec.Command("python3", "-c", check, file).CombinedOutput()
+	if _, missing := err.(*exec.Error); missing {
+		return 0
+	}
+	if len(out) > 0 {
+		fmt.Print(string(out))
+	}
+	if err != nil {
+		fmt.Println("FAIL: testdata/fakeaws/queries.go disagrees with JMESPath")
+		return 1
+	}
+	return 0
+}
+
+type result struct {
+	out   string
+	err   error
+	calls []string
+	world *fakeaws.World
+}
+
+// run runs script in world with env; the world afterwards is in the result.
+func run(t *testing.T, w *fakeaws.World, script string, env ...string) result {
 	t.Helper()
+	if fakeErr != nil {
+		t.Fatal(fakeErr)
+	}
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("bash is needed to run the release scripts")
 	}
-	f := &fakeAWS{t: t, dir: t.TempDir(), rules: rules}
-	var script strings.Builder
-	script.WriteString("#!/usr/bin/env bash\nargs=\"$*\"\nprintf '%s %s\\n' \"$(basename \"$0\")\" \"$args\" >> \"$FAKE_LOG\"\n")
-	for i, r := range rules {
-		out := filepath.Join(f.dir, "out"+string(rune('a'+i)))
-		if err := os.WriteFile(out, []byte(r.output), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		pattern := strings.ReplaceAll(r.pattern, "'", `'\''`)
-		script.WriteString("if [[ \"$(basename \"$0\") $args\" == *'" + pattern + "'* ]]; then cat '" + out + "'; exit " + string(rune('0'+r.exit)) + "; fi\n")
+	dir := t.TempDir()
+	worldFile, log := filepath.Join(dir, "world.json"), filepath.Join(dir, "calls.log")
+	data, err := json.Marshal(w)
+	if err != nil {
+		t.Fatal(err)
 	}
-	script.WriteString("exit 0\n")
-	for _, name := range []string{"aws", "docker", "sleep"} {
-		if err := os.WriteFile(filepath.Join(f.dir, name), []byte(script.String()), 0o755); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.WriteFile(worldFile, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
-	return f
-}
-
-// run runs script with env and returns its output, its exit error and the
-// calls it made.
-func (f *fakeAWS) run(script string, env ...string) (string, error, []string) {
-	f.t.Helper()
-	log := filepath.Join(f.dir, "calls.log")
 	path, err := filepath.Abs(filepath.Join("scripts", script))
 	if err != nil {
-		f.t.Fatal(err)
+		t.Fatal(err)
 	}
-	cmd := exec.Command("bash", path)
-	cmd.Dir = f.t.TempDir()
-	cmd.Env = append([]string{"PATH=" + f.dir + ":" + os.Getenv("PATH"), "FAKE_LOG=" + log, "AWS_REGION=eu-west-1"}, env...)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", path)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append([]string{"PATH=" + fakeBin + ":" + os.Getenv("PATH"), "FAKE_WORLD=" + worldFile, "FAKE_LOG=" + log,
+		"FAKE_QUERIES=" + queryFile, "AWS_REGION=eu-west-1"}, env...)
+	// The script leads its process group: the fake signals it there.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := cmd.CombinedOutput()
-	calls, _ := os.ReadFile(log)
-	return string(out), err, strings.Split(strings.TrimSpace(string(calls)), "\n")
-}
-
-func called(calls []string, substring string) bool {
-	for _, c := range calls {
-		if strings.Contains(c, substring) {
-			return true
+	if ctx.Err() != nil {
+		t.Fatalf("%s did not end within 20s:\n%s", script, out)
+	}
+	r := result{out: string(out), err: err, world: &fakeaws.World{}}
+	if calls, err := os.ReadFile(log); err == nil {
+		r.calls = strings.Split(strings.TrimSpace(string(calls)), "\n")
+	}
+	if data, err = os.ReadFile(worldFile); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, r.world); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range r.calls {
+		if strings.HasPrefix(c, "FAKE ERROR") {
+			t.Fatalf("%s\noutput:\n%s", c, out)
 		}
 	}
-	return false
+	return r
 }
 
-const taskDefinition = `{"family":"shop-prod-migrate","taskDefinitionArn":"arn:aws:ecs:eu-west-1:1:task-definition/shop-prod-migrate:7",
+// index is the position of the first call containing substring, or -1.
+func (r result) index(substring string) int {
+	for i, c := range r.calls {
+		if strings.Contains(c, substring) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (r result) called(substring string) bool { return r.index(substring) >= 0 }
+
+func (r result) count(substring string) int {
+	n := 0
+	for _, c := range r.calls {
+		if strings.Contains(c, substring) {
+			n++
+		}
+	}
+	return n
+}
+
+// with returns env with each KEY=value of changes replacing KEY's entry.
+func with(env []string, changes ...string) []string {
+	out := append([]string(nil), env...)
+	for _, c := range changes {
+		key := c[:strings.Index(c, "=")+1]
+		found := false
+		for i, e := range out {
+			if strings.HasPrefix(e, key) {
+				out[i], found = c, true
+			}
+		}
+		if !found {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func count(n int) *int { return &n }
+
+const (
+	repo     = "1.dkr.ecr.eu-west-1.amazonaws.com/shop"
+	newImage = repo + ":abc123"
+	oldImage = repo + ":old456"
+)
+
+func taskDefinition(family, command string) fakeaws.TaskDefinition {
+	var d map[string]any
+	err := json.Unmarshal([]byte(`{"family":"`+family+`","taskDefinitionArn":"arn:aws:ecs:eu-west-1:1:task-definition/`+family+`:7",
 "revision":7,"status":"ACTIVE","executionRoleArn":"arn:exec","taskRoleArn":"arn:task","networkMode":"awsvpc","cpu":"512","memory":"1024",
 "requiresCompatibilities":["FARGATE"],"runtimePlatform":{"cpuArchitecture":"ARM64"},
-"containerDefinitions":[{"name":"django","image":"1.dkr.ecr.eu-west-1.amazonaws.com/shop:old","command":["python","manage.py","migrate","--noinput"]}]}`
-
-var migrateEnv = []string{"CLUSTER=shop", "FAMILY=shop-prod-migrate", "IMAGE=1.dkr.ecr.eu-west-1.amazonaws.com/shop:abc123",
-	"SUBNETS=subnet-1,subnet-2", "SECURITY_GROUP=sg-1", "POLL_SECONDS=0"}
-
-func TestMigrateRunsTheNewImageAndSucceedsOnExitZero(t *testing.T) {
-	f := newFake(t,
-		rule{pattern: "ecs describe-task-definition", output: taskDefinition},
-		rule{pattern: "ecs register-task-definition", output: "arn:aws:ecs:eu-west-1:1:task-definition/shop-prod-migrate:8"},
-		rule{pattern: "ecs run-task", output: "arn:aws:ecs:eu-west-1:1:task/shop/0123abcd\tNone"},
-		rule{pattern: "ecs describe-tasks", output: "STOPPED\t0\tEssential container in task exited"},
-	)
-	out, err, calls := f.run("migrate.sh", migrateEnv...)
+"containerDefinitions":[{"name":"django","image":"`+oldImage+`","command":`+command+`}]}`), &d)
 	if err != nil {
-		t.Fatalf("migrate failed: %v\n%s", err, out)
+		panic(err)
 	}
-	// The registered revision runs the new image, in the same family, with the same roles.
-	var register string
-	for _, c := range calls {
-		if strings.Contains(c, "register-task-definition") {
-			register = c
-		}
-	}
-	input := register[strings.Index(register, "--cli-input-json ")+len("--cli-input-json ") : strings.Index(register, " --query")]
-	var revision map[string]any
-	if err := json.Unmarshal([]byte(input), &revision); err != nil {
-		t.Fatalf("register input %q: %v", input, err)
-	}
-	containers := revision["containerDefinitions"].([]any)
-	if img := containers[0].(map[string]any)["image"]; img != "1.dkr.ecr.eu-west-1.amazonaws.com/shop:abc123" {
-		t.Errorf("migrations run image %v, want the new one", img)
-	}
-	if revision["family"] != "shop-prod-migrate" || revision["executionRoleArn"] != "arn:exec" || revision["taskRoleArn"] != "arn:task" {
-		t.Errorf("revision %v", revision)
-	}
-	if _, ok := revision["revision"]; ok {
-		t.Errorf("read-only fields passed to register-task-definition: %v", revision)
-	}
-	if !called(calls, "ecs run-task --cluster shop --task-definition arn:aws:ecs:eu-west-1:1:task-definition/shop-prod-migrate:8 --launch-type FARGATE") ||
-		!called(calls, "subnets=[subnet-1,subnet-2],securityGroups=[sg-1],assignPublicIp=DISABLED") {
-		t.Errorf("run-task calls %v", calls)
-	}
-	if !strings.Contains(out, "migrations succeeded") || !strings.Contains(out, "/tasks/0123abcd/logs?region=eu-west-1") {
-		t.Errorf("output %s", out)
+	return fakeaws.TaskDefinition{Family: family, Revision: 7, Definition: d}
+}
+
+// steady is a service that runs image at n tasks (healthy ones, behind a
+// load balancer).
+func steady(image string, n int) []fakeaws.ServicePhase {
+	return []fakeaws.ServicePhase{{Image: image, Desired: n, Running: n, Healthy: n}}
+}
+
+// newWorld is an account where releasing abc123 goes well: the image is
+// pushed, the tasks exit 0 after 30 s, the stack updates in 60 s, and the
+// web (2 tasks, load balanced), worker (1) and beat (1, no scalable target)
+// services run the new image as soon as it is complete.
+func newWorld() *fakeaws.World {
+	exited := "Essential container in task exited"
+	return &fakeaws.World{
+		Images:     []string{"old456", "abc123", "buildcache"},
+		Parameters: map[string]string{"/shop/prod/image-tag": "old456"},
+		Stack: fakeaws.Stack{
+			Name: "shop-prod-compute", ParameterKeys: []string{"SsmParameterValueImageTag", "BootstrapVersion"}, Status: "UPDATE_COMPLETE",
+			AfterUpdate: []fakeaws.Phase{{At: 0, Status: "UPDATE_IN_PROGRESS"}, {At: 60, Status: "UPDATE_COMPLETE"}},
+		},
+		TaskDefinitions: []fakeaws.TaskDefinition{
+			taskDefinition("shop-prod-migrate", `["python","manage.py","migrate","--noinput"]`),
+			taskDefinition("shop-prod-static", `["python","manage.py","collectstatic","--noinput"]`),
+		},
+		Runs: map[string]fakeaws.Run{
+			"shop-prod-migrate": {Duration: 30, ExitCode: count(0), Reason: exited},
+			"shop-prod-static":  {Duration: 30, ExitCode: count(0), Reason: exited},
+		},
+		Services: map[string]*fakeaws.Service{
+			"web":    {LoadBalanced: true, MinCapacity: count(2), Phases: steady(newImage, 2)},
+			"worker": {MinCapacity: count(1), Phases: steady(newImage, 1)},
+			"beat":   {Phases: steady(newImage, 1)},
+		},
 	}
 }
 
-func TestMigrateFailsOnNonZeroExit(t *testing.T) {
-	f := newFake(t,
-		rule{pattern: "ecs describe-task-definition", output: taskDefinition},
-		rule{pattern: "ecs register-task-definition", output: "arn:rev8"},
-		rule{pattern: "ecs run-task", output: "arn:aws:ecs:eu-west-1:1:task/shop/0123abcd\tNone"},
-		rule{pattern: "ecs describe-tasks", output: "STOPPED\t1\tEssential container in task exited"},
-	)
-	out, err, _ := f.run("migrate.sh", migrateEnv...)
-	if err == nil {
-		t.Fatalf("migrate succeeded on exit code 1:\n%s", out)
+// frontend writes a frontend build and returns its FRONTENDS line.
+func frontend(t *testing.T) string {
+	build := filepath.Join(t.TempDir(), "apps", "web", "dist")
+	if err := os.MkdirAll(filepath.Join(build, "assets"), 0o755); err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(out, "migrations failed: exit code 1") || !strings.Contains(out, "services were not updated") || !strings.Contains(out, "/tasks/0123abcd/logs") {
-		t.Errorf("output %s", out)
+	if err := os.WriteFile(filepath.Join(build, "index.html"), []byte("<html>"), 0o644); err != nil {
+		t.Fatal(err)
 	}
-}
-
-func TestMigrateFailsWhenTheTaskNeverStarts(t *testing.T) {
-	f := newFake(t,
-		rule{pattern: "ecs describe-task-definition", output: taskDefinition},
-		rule{pattern: "ecs register-task-definition", output: "arn:rev8"},
-		rule{pattern: "ecs run-task", output: "None\tRESOURCE:ENI"},
-	)
-	out, err, calls := f.run("migrate.sh", migrateEnv...)
-	if err == nil || !strings.Contains(out, "the migration task did not start: RESOURCE:ENI") {
-		t.Fatalf("err %v, output %s", err, out)
-	}
-	if called(calls, "describe-tasks") {
-		t.Errorf("waited for a task that never started")
-	}
-}
-
-func TestMigrateFailsWhenTheContainerNeverRan(t *testing.T) {
-	// A task that stops before its container runs (image pull failure) has no exit code.
-	f := newFake(t,
-		rule{pattern: "ecs describe-task-definition", output: taskDefinition},
-		rule{pattern: "ecs register-task-definition", output: "arn:rev8"},
-		rule{pattern: "ecs run-task", output: "arn:aws:ecs:eu-west-1:1:task/shop/0123abcd\tNone"},
-		rule{pattern: "ecs describe-tasks", output: "STOPPED\tNone\tCannotPullContainerError"},
-	)
-	out, err, _ := f.run("migrate.sh", migrateEnv...)
-	if err == nil || !strings.Contains(out, "exit code None (CannotPullContainerError)") {
-		t.Fatalf("err %v, output %s", err, out)
-	}
-}
-
-var deployEnv = []string{"STACK=shop-prod-compute", "TAG_PARAMETER=/shop/prod/image-tag", "IMAGE_TAG=abc123",
-	"IMAGE=repo:abc123", "CLUSTER=shop", "SERVICES=web worker beat", "CFN_ROLE_ARN=arn:cfn"}
-
-func TestDeployUpdatesTheComputeStackAndChecksEveryService(t *testing.T) {
-	f := newFake(t,
-		rule{pattern: "ssm get-parameter", output: "old456"},
-		rule{pattern: "cloudformation describe-stacks", output: "SsmParameterValueImageTag\tBootstrapVersion"},
-		rule{pattern: "ecs describe-services", output: "COMPLETED\tarn:td:9"},
-		rule{pattern: "ecs describe-task-definition", output: "repo:abc123"},
-	)
-	out, err, calls := f.run("deploy.sh", deployEnv...)
-	if err != nil {
-		t.Fatalf("deploy failed: %v\n%s", err, out)
-	}
-	if !called(calls, "ssm put-parameter --name /shop/prod/image-tag --value abc123 --overwrite") ||
-		!called(calls, "cloudformation update-stack --stack-name shop-prod-compute --use-previous-template --parameters ParameterKey=SsmParameterValueImageTag,UsePreviousValue=true ParameterKey=BootstrapVersion,UsePreviousValue=true --role-arn arn:cfn") ||
-		!called(calls, "cloudformation wait stack-update-complete --stack-name shop-prod-compute") {
-		t.Errorf("calls %v", calls)
-	}
-	for _, service := range []string{"web", "worker", "beat"} {
-		if !called(calls, "ecs describe-services --cluster shop --services "+service) {
-			t.Errorf("%s was not checked", service)
-		}
-	}
-	if called(calls, "--value old456") {
-		t.Errorf("the tag was restored after a good deploy")
-	}
-}
-
-func TestDeployFailsAndRestoresTheTagWhenTheStackRollsBack(t *testing.T) {
-	f := newFake(t,
-		rule{pattern: "ssm get-parameter", output: "old456"},
-		rule{pattern: "cloudformation describe-stacks --stack-name shop-prod-compute --query Stacks[0].StackStatus", output: "UPDATE_ROLLBACK_COMPLETE"},
-		rule{pattern: "cloudformation describe-stacks", output: "SsmParameterValueImageTag"},
-		rule{pattern: "cloudformation wait", exit: 1},
-	)
-	out, err, calls := f.run("deploy.sh", deployEnv...)
-	if err == nil || !strings.Contains(out, "did not update (UPDATE_ROLLBACK_COMPLETE)") {
-		t.Fatalf("err %v, output %s", err, out)
-	}
-	if !called(calls, "ssm put-parameter --name /shop/prod/image-tag --value old456 --overwrite") {
-		t.Errorf("the tag was not restored: %v", calls)
-	}
-}
-
-func TestDeployFailsWhenECSRolledADeploymentBack(t *testing.T) {
-	// CloudFormation says complete, but the circuit breaker put the old image back.
-	f := newFake(t,
-		rule{pattern: "ssm get-parameter", output: "old456"},
-		rule{pattern: "cloudformation describe-stacks", output: "SsmParameterValueImageTag"},
-		rule{pattern: "ecs describe-services", output: "FAILED\tarn:td:8"},
-		rule{pattern: "ecs describe-task-definition", output: "repo:old456"},
-	)
-	out, err, calls := f.run("deploy.sh", deployEnv...)
-	if err == nil || !strings.Contains(out, "web: deployment FAILED running repo:old456, want COMPLETED running repo:abc123") {
-		t.Fatalf("err %v, output %s", err, out)
-	}
-	if !called(calls, "--value old456 --overwrite") {
-		t.Errorf("the tag was not restored")
-	}
+	return build + " assets/ web-bucket E123"
 }
 
 func TestPublishSyncsAndInvalidates(t *testing.T) {
-	f := newFake(t, rule{pattern: "cloudfront create-invalidation", output: "I123"})
-	dir := t.TempDir()
-	build := filepath.Join(dir, "apps", "web", "dist")
-	os.MkdirAll(filepath.Join(build, "assets"), 0o755)
-	os.WriteFile(filepath.Join(build, "index.html"), []byte("<html>"), 0o644)
-	out, err, calls := f.run("publish.sh", "FRONTENDS="+build+" assets/ web-bucket E123\n")
-	if err != nil {
-		t.Fatalf("publish failed: %v\n%s", err, out)
+	line := frontend(t)
+	build := strings.Fields(line)[0]
+	r := run(t, newWorld(), "publish.sh", "FRONTENDS="+line+"\n")
+	if r.err != nil {
+		t.Fatalf("publish failed: %v\n%s", r.err, r.out)
 	}
 	for _, want := range []string{
 		"s3 sync " + build + " s3://web-bucket --exclude * --include assets/* --cache-control public,max-age=31536000,immutable",
 		"s3 sync " + build + " s3://web-bucket --exclude assets/* --cache-control no-cache",
 		"cloudfront create-invalidation --distribution-id E123 --paths /*",
 	} {
-		if !called(calls, want) {
-			t.Errorf("no call %q in %v", want, calls)
+		if !r.called(want) {
+			t.Errorf("no call %q in %v", want, r.calls)
 		}
 	}
-	out, err, _ = f.run("publish.sh", "FRONTENDS="+filepath.Join(dir, "missing")+" assets/ web-bucket E123")
-	if err == nil || !strings.Contains(out, "index.html is missing") {
-		t.Errorf("publishing a missing build: err %v, output %s", err, out)
-	}
-}
-
-func TestBuildSkipsACommitAlreadyBuilt(t *testing.T) {
-	env := []string{"REPOSITORY_URI=1.dkr.ecr.eu-west-1.amazonaws.com/shop", "IMAGE_TAG=abc123", "PLATFORM=linux/arm64",
-		"DOCKERFILE=compose/production/django/Dockerfile", "CONTEXT=.", "CHECK_MIGRATIONS=true", "CHECK_SETTINGS=config.settings.test"}
-	f := newFake(t, rule{pattern: "ecr describe-images", output: "{}"})
-	out, err, calls := f.run("build.sh", env...)
-	if err != nil {
-		t.Fatalf("build failed: %v\n%s", err, out)
-	}
-	if called(calls, "buildx build") || !strings.Contains(out, "already built") {
-		t.Errorf("rebuilt an existing tag: %v", calls)
-	}
-	if !called(calls, "docker run --rm --platform linux/arm64 -e DJANGO_SETTINGS_MODULE=config.settings.test -e DJANGO_SECRET_KEY=makemigrations-check 1.dkr.ecr.eu-west-1.amazonaws.com/shop:abc123 python manage.py makemigrations --check --dry-run") {
-		t.Errorf("no migrations check: %v", calls)
-	}
-
-	f = newFake(t, rule{pattern: "ecr describe-images", exit: 1}, rule{pattern: "docker run", exit: 1})
-	out, err, calls = f.run("build.sh", env...)
-	if !called(calls, "buildx build --platform linux/arm64 --file compose/production/django/Dockerfile --cache-from type=registry,ref=1.dkr.ecr.eu-west-1.amazonaws.com/shop:buildcache") ||
-		!called(calls, "--tag 1.dkr.ecr.eu-west-1.amazonaws.com/shop:abc123 --push .") {
-		t.Errorf("build calls %v", calls)
-	}
-	if err == nil {
-		t.Errorf("a model change without a migration did not fail the build:\n%s", out)
+	r = run(t, newWorld(), "publish.sh", "FRONTENDS="+filepath.Join(t.TempDir(), "missing")+" assets/ web-bucket E123")
+	if r.err == nil || !strings.Contains(r.out, "index.html is missing") {
+		t.Errorf("publishing a missing build: err %v, output %s", r.err, r.out)
 	}
 }
 
@@ -295,8 +310,8 @@ func TestPropsValidation(t *testing.T) {
 }
 
 func TestScriptCommandCarriesTheScript(t *testing.T) {
-	cmd := scriptCommand("migrate.sh")
-	if !strings.HasPrefix(cmd, "echo ") || !strings.HasSuffix(cmd, " | base64 -d > /tmp/migrate.sh && bash /tmp/migrate.sh") {
+	cmd := scriptCommand("run-task.sh")
+	if !strings.HasPrefix(cmd, "echo ") || !strings.HasSuffix(cmd, " | base64 -d > /tmp/run-task.sh && bash /tmp/run-task.sh") {
 		t.Errorf("command %.80s...", cmd)
 	}
 }

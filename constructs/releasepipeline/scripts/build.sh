@@ -2,12 +2,13 @@
 # Builds the Django image for the tasks' architecture, tagged by the commit,
 # with the registry as layer cache; a commit already built is not rebuilt
 # (tags are immutable). Then checks for missing migrations and builds the
-# frontend apps.
+# frontend apps (with the Node the buildspec's install phase selected: this
+# script assumes no Node version).
 #
 # Input (environment): REPOSITORY_URI, IMAGE_TAG, PLATFORM (linux/arm64 or
-# linux/amd64), DOCKERFILE, CONTEXT, CHECK_MIGRATIONS (true/false),
-# CHECK_SETTINGS (the settings module for the check), FRONTEND_BUILD (the
-# command that builds the frontends; empty for none).
+# linux/amd64), DOCKERFILE, CONTEXT, CHECK_SETTINGS (the settings module for
+# the migrations check; empty: no check), FRONTEND_BUILD (the command that
+# builds the frontends; empty for none).
 set -euo pipefail
 : "${REPOSITORY_URI:?}" "${IMAGE_TAG:?}" "${PLATFORM:?}" "${DOCKERFILE:?}" "${CONTEXT:?}"
 registry=${REPOSITORY_URI%%/*}
@@ -24,10 +25,24 @@ else
 		--tag "$REPOSITORY_URI:$IMAGE_TAG" --push "$CONTEXT"
 fi
 
-if [ "${CHECK_MIGRATIONS:-false}" = true ]; then
+# The migrations check needs no database and none of the image's entrypoint
+# (which reads POSTGRES_* and waits for the database): it runs the image's
+# python directly, with only these variables. What it needs from the image:
+# a settings module (CHECK_SETTINGS) that imports with only these variables.
+check_environment=(
+	-e DJANGO_SETTINGS_MODULE="${CHECK_SETTINGS:-}"
+	-e DJANGO_SECRET_KEY=makemigrations-check
+	-e DATABASE_URL=sqlite:////tmp/makemigrations-check.sqlite3
+	-e CELERY_BROKER_URL=memory://
+	-e REDIS_URL=redis://localhost:6379/0
+)
+if [ -n "${CHECK_SETTINGS:-}" ]; then
 	# Fails when a model change has no migration.
-	docker run --rm --platform "$PLATFORM" -e DJANGO_SETTINGS_MODULE="${CHECK_SETTINGS:?}" -e DJANGO_SECRET_KEY=makemigrations-check \
-		"$REPOSITORY_URI:$IMAGE_TAG" python manage.py makemigrations --check --dry-run
+	if ! docker run --rm --platform "$PLATFORM" --entrypoint python "${check_environment[@]}" \
+		"$REPOSITORY_URI:$IMAGE_TAG" manage.py makemigrations --check --dry-run; then
+		echo "the migrations check failed: a model change without its migration (run manage.py makemigrations and commit the result), or $CHECK_SETTINGS does not import with only ${check_environment[*]}" >&2
+		exit 1
+	fi
 fi
 
 if [ -n "${FRONTEND_BUILD:-}" ]; then

@@ -4,54 +4,185 @@
 # The image tag parameter is the single owner of the tag the services run:
 # this script writes it, then updates the Compute stack with its current
 # template, so CloudFormation resolves the parameter anew and rolls the
-# services out, waiting until ECS reports every deployment complete. A
-# deployment that fails or that the circuit breaker rolls back fails this
-# script, and the parameter gets its previous value back.
+# services out. Then it waits until every service really runs the new image
+# at its desired count: CloudFormation can report success after ECS rolled a
+# deployment back (containers-roadmap#1205), and on the first release
+# (DesiredCount becomes AWS::NoValue, so ECS keeps 0) only Application Auto
+# Scaling's new minimum starts the tasks, after CloudFormation finished.
+#
+# Every wait is bounded by DEPLOY_TIMEOUT_SECONDS. A stack update still
+# running at the limit is cancelled. The parameter gets its previous value
+# back only once the stack is in a terminal state, so that CloudFormation
+# never resolves it in the middle of an update.
 #
 # Input (environment): STACK (the Compute stack), TAG_PARAMETER, IMAGE_TAG,
 # IMAGE (repository URI:tag), CLUSTER, SERVICES (space separated),
-# CFN_ROLE_ARN (the role CloudFormation deploys with).
+# CFN_ROLE_ARN (the role CloudFormation deploys with),
+# DEPLOY_TIMEOUT_SECONDS, POLL_SECONDS (default 10).
 set -euo pipefail
-: "${STACK:?}" "${TAG_PARAMETER:?}" "${IMAGE_TAG:?}" "${IMAGE:?}" "${CLUSTER:?}" "${SERVICES:?}" "${CFN_ROLE_ARN:?}"
+: "${STACK:?}" "${TAG_PARAMETER:?}" "${IMAGE_TAG:?}" "${IMAGE:?}" "${CLUSTER:?}" "${SERVICES:?}" "${CFN_ROLE_ARN:?}" "${DEPLOY_TIMEOUT_SECONDS:?}"
+POLL_SECONDS=${POLL_SECONDS:-10}
 
-previous=$(aws ssm get-parameter --name "$TAG_PARAMETER" --query Parameter.Value --output text)
-restore() {
-	aws ssm put-parameter --name "$TAG_PARAMETER" --value "$previous" --overwrite >/dev/null
-	echo "$TAG_PARAMETER is back to $previous" >&2
+fail() {
+	echo "deploy: $*" >&2
+	exit 1
 }
-aws ssm put-parameter --name "$TAG_PARAMETER" --value "$IMAGE_TAG" --overwrite >/dev/null
-echo "$TAG_PARAMETER: $previous -> $IMAGE_TAG"
 
+previous=$(aws ssm get-parameter --name "$TAG_PARAMETER" --query Parameter.Value --output text) ||
+	fail "could not read $TAG_PARAMETER"
+keys=$(aws cloudformation describe-stacks --stack-name "$STACK" --query 'Stacks[0].Parameters[].ParameterKey' --output text) ||
+	fail "could not read the parameters of $STACK"
 parameters=()
-for key in $(aws cloudformation describe-stacks --stack-name "$STACK" --query 'Stacks[0].Parameters[].ParameterKey' --output text); do
+for key in $keys; do
 	parameters+=("ParameterKey=$key,UsePreviousValue=true")
 done
+
+# Only while the stack is in a terminal state.
+restore() {
+	if aws ssm put-parameter --name "$TAG_PARAMETER" --value "$previous" --overwrite >/dev/null; then
+		echo "$TAG_PARAMETER is back to $previous" >&2
+	else
+		echo "could not put $previous back into $TAG_PARAMETER: do it by hand (aws ssm put-parameter --name $TAG_PARAMETER --value $previous --overwrite)" >&2
+	fi
+}
+
+aws ssm put-parameter --name "$TAG_PARAMETER" --value "$IMAGE_TAG" --overwrite >/dev/null ||
+	fail "could not write $IMAGE_TAG into $TAG_PARAMETER"
+echo "$TAG_PARAMETER: $previous -> $IMAGE_TAG"
+
+# wait_stack LIMIT polls the stack until it leaves *_IN_PROGRESS (returns 0)
+# or LIMIT seconds passed (returns 1); $status holds the last status seen.
+status=unknown
+wait_stack() {
+	local deadline=$(($(date +%s) + $1)) out
+	while :; do
+		if out=$(aws cloudformation describe-stacks --stack-name "$STACK" --query 'Stacks[0].StackStatus' --output text); then
+			status=$out
+			case $status in
+			*_IN_PROGRESS) ;;
+			*) return 0 ;;
+			esac
+		else
+			echo "describe-stacks $STACK failed; asking again" >&2
+		fi
+		(($(date +%s) < deadline)) || return 1
+		echo "$STACK: $status"
+		sleep "$POLL_SECONDS"
+	done
+}
+
 if ! out=$(aws cloudformation update-stack --stack-name "$STACK" --use-previous-template \
 	--parameters "${parameters[@]}" --role-arn "$CFN_ROLE_ARN" \
 	--capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND 2>&1); then
 	if [[ $out != *"No updates are to be performed"* ]]; then
-		echo "updating $STACK failed: $out" >&2
-		restore
-		exit 1
+		restore # the update did not start: the stack is as it was
+		fail "updating $STACK failed: $out"
 	fi
-	echo "$STACK already runs $IMAGE_TAG"
-elif ! aws cloudformation wait stack-update-complete --stack-name "$STACK"; then
-	status=$(aws cloudformation describe-stacks --stack-name "$STACK" --query 'Stacks[0].StackStatus' --output text)
-	echo "$STACK did not update ($status): a service did not become healthy and was rolled back" >&2
-	restore
-	exit 1
+	echo "$STACK already resolves $IMAGE_TAG"
+else
+	if ! wait_stack "$DEPLOY_TIMEOUT_SECONDS"; then
+		echo "$STACK still $status after DEPLOY_TIMEOUT_SECONDS=${DEPLOY_TIMEOUT_SECONDS}s: cancelling the update" >&2
+		aws cloudformation cancel-update-stack --stack-name "$STACK" ||
+			echo "cancel-update-stack $STACK failed" >&2
+		if ! wait_stack "$DEPLOY_TIMEOUT_SECONDS"; then
+			fail "$STACK is still $status ${DEPLOY_TIMEOUT_SECONDS}s after the cancel: $TAG_PARAMETER was left at $IMAGE_TAG, since the stack may still resolve it.
+Check the stack's events in the CloudFormation console. Once it is no longer *_IN_PROGRESS:
+  - UPDATE_ROLLBACK_COMPLETE: put the previous tag back: aws ssm put-parameter --name $TAG_PARAMETER --value $previous --overwrite
+  - UPDATE_ROLLBACK_FAILED: fix the cause, run aws cloudformation continue-update-rollback --stack-name $STACK, then put the previous tag back as above
+  - UPDATE_COMPLETE: the release went out; check the services (aws ecs describe-services --cluster $CLUSTER --services $SERVICES)"
+		fi
+	fi
+	if [ "$status" != UPDATE_COMPLETE ]; then
+		restore
+		case $status in
+		*FAILED) echo "$STACK is $status: it needs attention (continue-update-rollback) before the next release" >&2 ;;
+		esac
+		fail "$STACK did not update ($status): a service did not become healthy, or the update was cancelled, and was rolled back"
+	fi
+	echo "$STACK: UPDATE_COMPLETE"
 fi
 
-# CloudFormation can report success after ECS rolled a deployment back
-# (containers-roadmap#1205): check each service's primary deployment.
+# Every service: one deployment, the primary, COMPLETED, running the new
+# image; running == desired >= its minimum (the scalable target's
+# MinCapacity, or 1); behind a load balancer, as many healthy targets.
+declare -A minimum images
 for service in $SERVICES; do
-	read -r state definition <<<"$(aws ecs describe-services --cluster "$CLUSTER" --services "$service" \
-		--query "services[0].deployments[?status=='PRIMARY'] | [0].[rolloutState, taskDefinition]" --output text)"
-	image=$(aws ecs describe-task-definition --task-definition "$definition" --query "taskDefinition.containerDefinitions[?name=='django'] | [0].image" --output text)
-	if [ "$state" != COMPLETED ] || [ "$image" != "$IMAGE" ]; then
-		echo "$service: deployment $state running $image, want COMPLETED running $IMAGE (rolled back?)" >&2
-		restore
+	min=$(aws application-autoscaling describe-scalable-targets --service-namespace ecs --resource-ids "service/$CLUSTER/$service" \
+		--query 'ScalableTargets[0].MinCapacity' --output text) || fail "could not read the scalable target of $service"
+	[ "$min" != None ] || min=1
+	minimum[$service]=$min
+done
+# image_of DEFINITION sets $image to the django container's image in that
+# task definition (cached: a revision never changes).
+image_of() {
+	if [ -z "${images[$1]:-}" ]; then
+		images[$1]=$(aws ecs describe-task-definition --task-definition "$1" \
+			--query "taskDefinition.containerDefinitions[?name=='django'] | [0].image" --output text) ||
+			fail "could not read the task definition $1"
+	fi
+	image=${images[$1]}
+}
+# ready SERVICE: 0 when it runs IMAGE as wanted; 1 while it gets there
+# (prints where it is); fails the script when ECS rolled it back.
+ready() {
+	local out deployments state definition desired running group healthy=- min=${minimum[$1]}
+	out=$(aws ecs describe-services --cluster "$CLUSTER" --services "$1" \
+		--query "services[0].[length(deployments), deployments[?status=='PRIMARY'] | [0].rolloutState, deployments[?status=='PRIMARY'] | [0].taskDefinition, desiredCount, runningCount, loadBalancers[0].targetGroupArn]" \
+		--output text) || {
+		echo "$1: describe-services failed; asking again" >&2
+		return 1
+	}
+	IFS=$'\t' read -r deployments state definition desired running group <<<"$out"
+	if [ "$definition" = None ]; then
+		restore # the stack is in a terminal state
+		fail "$1: no primary deployment (is it a service of $CLUSTER?)"
+	fi
+	image_of "$definition"
+	if [ "$state" = FAILED ] || [ "$image" != "$IMAGE" ]; then
+		echo "$1: deployment $state running $image, want COMPLETED running $IMAGE (rolled back?)" >&2
+		restore # the stack is in a terminal state
 		exit 1
 	fi
-	echo "$service: $IMAGE, deployment COMPLETED"
+	if [ "$group" != None ]; then
+		healthy=$(aws elbv2 describe-target-health --target-group-arn "$group" \
+			--query "length(TargetHealthDescriptions[?TargetHealth.State=='healthy'])" --output text) || {
+			echo "$1: describe-target-health $group failed; asking again" >&2
+			return 1
+		}
+	fi
+	if [ "$deployments" = 1 ] && [ "$state" = COMPLETED ] && [ "$running" = "$desired" ] && ((desired >= min)) &&
+		{ [ "$healthy" = - ] || ((healthy >= desired)); }; then
+		return 0
+	fi
+	echo "$1: deployments $deployments (primary $state), desired $desired (minimum $min), running $running, healthy targets $healthy"
+	return 1
+}
+pending=$SERVICES
+deadline=$(($(date +%s) + DEPLOY_TIMEOUT_SECONDS))
+while :; do
+	waiting=()
+	for service in $pending; do
+		if ready "$service"; then
+			echo "$service: runs $IMAGE"
+		else
+			waiting+=("$service")
+		fi
+	done
+	pending=${waiting[*]:-}
+	[ -n "$pending" ] || break
+	if (($(date +%s) >= deadline)); then
+		restore # the stack is in a terminal state
+		fail "not running $IMAGE at the desired count after DEPLOY_TIMEOUT_SECONDS=${DEPLOY_TIMEOUT_SECONDS}s: $pending (see above). The services keep the new task definitions until the next release."
+	fi
+	sleep "$POLL_SECONDS"
 done
+
+# Something else may have written the parameter meanwhile (CloudFormation's
+# SSM provider writes the template's value on any update of that resource):
+# the next stack update would then roll the services to that tag.
+now=$(aws ssm get-parameter --name "$TAG_PARAMETER" --query Parameter.Value --output text) ||
+	fail "could not read $TAG_PARAMETER back"
+if [ "$now" != "$IMAGE_TAG" ]; then
+	fail "$TAG_PARAMETER holds $now, not $IMAGE_TAG: something else wrote it during the release (CloudFormation updating the parameter resource writes its template value). The services run $IMAGE, but the next update of $STACK would roll them to $now. Find the writer, then: aws ssm put-parameter --name $TAG_PARAMETER --value $IMAGE_TAG --overwrite"
+fi
+echo "released $IMAGE to: $SERVICES"

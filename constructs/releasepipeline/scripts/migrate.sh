@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Superseded by run-task.sh, run by release.sh: kept only while
+# releasepipeline.go still runs it; delete it with that call.
+#
 # Runs Django's migrations once, from the new image, as a one-off Fargate
 # task, and fails unless they succeed. The services are not touched.
 #
