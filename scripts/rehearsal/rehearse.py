@@ -545,10 +545,10 @@ class Rehearsal:
         project = None
         for stack, lid, res in self._resources("AWS::CodeBuild::Project"):
             names = [v["Name"] for v in res["Properties"].get("Environment", {}).get("EnvironmentVariables", [])]
-            if "CHECK_MIGRATIONS" in names:
+            if "CHECK_SETTINGS" in names or "CHECK_MIGRATIONS" in names:
                 project = (stack, lid, res)
         if project is None:
-            raise StepFailed("no CodeBuild project with CHECK_MIGRATIONS (the build step) in the assembly")
+            raise StepFailed("no CodeBuild project with CHECK_SETTINGS (the build step) in the assembly")
         stack, lid, res = project
         env = {v["Name"]: str(self.resolver.evaluate(stack, v["Value"]))
                for v in res["Properties"]["Environment"]["EnvironmentVariables"]}
@@ -561,7 +561,7 @@ class Rehearsal:
         env["REHEARSAL_DOCKER_LOG"] = os.path.join(self.tmp, "docker-calls.log")
         work = os.path.join(self.tmp, "build")
         os.makedirs(work)
-        say(f"    CHECK_MIGRATIONS={env.get('CHECK_MIGRATIONS')} CHECK_SETTINGS={env.get('CHECK_SETTINGS')} PLATFORM={env.get('PLATFORM')}")
+        say(f"    CHECK_SETTINGS={env.get('CHECK_SETTINGS')!r} PLATFORM={env.get('PLATFORM')}")
         # The form build.sh runs the check in: python as the entrypoint (the
         # image's /entrypoint wants a database) and nothing but these variables.
         image = f"{env['REPOSITORY_URI']}:{env['IMAGE_TAG']}"
@@ -583,7 +583,10 @@ class Rehearsal:
                         " the check must pass --entrypoint python)")
             raise StepFailed(f"build.sh exited with {proc.returncode}{hint}", proc.log)
         runs = open(env["REHEARSAL_DOCKER_LOG"]).read().splitlines() if os.path.exists(env["REHEARSAL_DOCKER_LOG"]) else []
-        if env.get("CHECK_MIGRATIONS") == "true" and not any("makemigrations" in r for r in runs):
+        wants_check = env.get("CHECK_MIGRATIONS", "true") == "true" and env.get("CHECK_SETTINGS", "") != ""
+        if not wants_check:
+            raise StepFailed("the pipeline's build step does not check migrations (CHECK_SETTINGS is empty)")
+        if not any("makemigrations" in r for r in runs):
             raise StepFailed("build.sh did not run the migrations check", proc.log)
         for r in runs:
             say(f"    docker {r}")
