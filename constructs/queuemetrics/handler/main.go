@@ -58,29 +58,37 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ctx := context.Background()
-	cfg, err := config.LoadDefaultConfig(ctx)
+	c, err := newCollector(context.Background(), settings)
 	if err != nil {
 		log.Fatal(err)
 	}
+	lambda.Start(func(ctx context.Context) error { return c.Collect(ctx) })
+}
+
+// newCollector connects the Collector to AWS and to Redis with the AUTH
+// token from Secrets Manager (TLS verified against the system roots).
+func newCollector(ctx context.Context, settings Settings) (*Collector, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
 	password, err := authToken(ctx, secretsmanager.NewFromConfig(cfg), settings.RedisSecretArn)
 	if err != nil {
-		log.Fatal(err)
+		return nil, err
 	}
 	client := redis.NewClient(&redis.Options{
 		Addr:      settings.RedisAddr,
 		Password:  password,
 		TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12},
 	})
-	c := &Collector{
+	return &Collector{
 		Settings: settings,
 		Lengths:  redisLengths{client},
 		Heads:    redisHeads{client},
 		Now:      time.Now,
 		Services: ecs.NewFromConfig(cfg),
 		Metrics:  cloudwatch.NewFromConfig(cfg),
-	}
-	lambda.Start(func(ctx context.Context) error { return c.Collect(ctx) })
+	}, nil
 }
 
 func authToken(ctx context.Context, sm *secretsmanager.Client, arn string) (string, error) {
