@@ -420,6 +420,8 @@ func TestSettings(t *testing.T) {
 						"GenerateStringKey":    "DJANGO_SECRET_KEY",
 						"SecretStringTemplate": "{}",
 						"PasswordLength":       64,
+						// No $: django-environ reads "$NAME" as a reference to NAME.
+						"ExcludeCharacters": "\"'\\$`",
 					}),
 				})
 				tpl.HasResourceProperties(jsii.String("AWS::SecretsManager::Secret"), map[string]any{

@@ -63,8 +63,11 @@ func New(scope constructs.Construct, id string, props *Props) (*Settings, error)
 			SecretStringTemplate: jsii.String("{}"),
 			GenerateStringKey:    jsii.String(SecretKeyField),
 			PasswordLength:       jsii.Number(64),
-			// Quotes and backslashes would need escaping in shells and .env files.
-			ExcludeCharacters: jsii.String(`"'\` + "`"),
+			// Quotes and backslashes would need escaping in shells and .env
+			// files; django-environ reads a value starting with $ as the name
+			// of another variable, so the template's env("DJANGO_SECRET_KEY")
+			// would break on it.
+			ExcludeCharacters: jsii.String(`"'\$` + "`"),
 		},
 		RemovalPolicy: p.RemovalPolicy,
 	})

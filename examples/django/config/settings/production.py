@@ -16,9 +16,9 @@ from .base import *  # noqa: F401,F403
 from .base import INSTALLED_APPS, env
 
 # GENERAL
-# os.environ, not env(): django-environ treats a value that starts with "$"
-# as the name of another variable, and a generated key may start with "$".
-SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+# As the template reads it: djangocdk generates the key without "$", which
+# django-environ would read as the name of another variable.
+SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 ADMIN_URL = env("DJANGO_ADMIN_URL")
 
