@@ -171,3 +171,26 @@ func TestEveryLogGroupHasARetention(t *testing.T) {
 		}
 	}
 }
+
+// TestAlarmTopicAcceptsCloudWatch: a topic policy replaces SNS's default
+// one, so without this statement no alarm would ever be delivered.
+func TestAlarmTopicAcceptsCloudWatch(t *testing.T) {
+	for _, env := range environments {
+		tmpl := synth(t, env).template(t, stacks.OperationsLayer)
+		_, policy := only(t, tmpl, "AWS::SNS::TopicPolicy")
+		found := false
+		for _, statement := range asList(props(policy)["PolicyDocument"].(map[string]any)["Statement"]) {
+			s := jsonOf(statement)
+			if strings.Contains(s, `"Service":"cloudwatch.amazonaws.com"`) && statement["Effect"] == "Allow" && strings.Contains(s, `"sns:Publish"`) {
+				found = true
+				account := synth(t, env).cfg.Account
+				if !strings.Contains(s, `"aws:SourceAccount":"`+account+`"`) || !strings.Contains(s, `:cloudwatch:us-east-1:`+account+`:alarm:*`) {
+					t.Errorf("%s: CloudWatch may publish from other accounts: %s", env, s)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: the alarm topic's policy does not let CloudWatch alarms publish", env)
+		}
+	}
+}

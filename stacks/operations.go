@@ -42,6 +42,20 @@ func NewOperationsStack(scope constructs.Construct, cfg *Config, data *DataStack
 		MasterKey:   key,
 		EnforceSSL:  jsii.Bool(true),
 	})
+	// EnforceSSL gives the topic a policy, which replaces SNS's default one:
+	// CloudWatch alarms must then be allowed to publish explicitly (the
+	// EventBridge rule's target adds its own statement). Only this account's
+	// alarms.
+	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CloudWatchAlarmsPublish"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  jsii.Strings(*topic.TopicArn()),
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": cfg.Account},
+			"ArnLike":      map[string]any{"aws:SourceArn": "arn:" + *awscdk.Aws_PARTITION() + ":cloudwatch:" + cfg.Region + ":" + cfg.Account + ":alarm:*"},
+		},
+	}))
 	for _, email := range cfg.Operations.AlarmEmails {
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
 	}
