@@ -84,8 +84,9 @@ func TestDatabase(t *testing.T) {
 					t.Errorf("%s = %v, want %v", key, p[key], value)
 				}
 			}
-			if v, _ := p["EngineVersion"].(string); !strings.HasPrefix(v, "18.") {
-				t.Errorf("EngineVersion %q, want PostgreSQL 18", v)
+			// The major only: a pinned minor stops new environments once RDS retires it.
+			if v, _ := p["EngineVersion"].(string); v != "18" || p["AutoMinorVersionUpgrade"] != true {
+				t.Errorf("EngineVersion %q, AutoMinorVersionUpgrade %v; want 18 with minor upgrades", v, p["AutoMinorVersionUpgrade"])
 			}
 			if db["DeletionPolicy"] != w.deletion {
 				t.Errorf("DeletionPolicy %v, want %s", db["DeletionPolicy"], w.deletion)

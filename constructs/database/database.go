@@ -20,6 +20,9 @@ import (
 	"github.com/djangocdk/djangocdk/constructs/internal/args"
 )
 
+// MajorVersion is the PostgreSQL major version the instance runs.
+const MajorVersion = "18"
+
 // Port is the PostgreSQL port of the instance and of the proxy.
 const Port = 5432
 
@@ -112,8 +115,11 @@ func New(scope constructs.Construct, id string, props *Props) (*Database, error)
 		AllowAllOutbound: jsii.Bool(false),
 	})
 
+	// The major version only: RDS creates the instance on that major's
+	// default minor and AutoMinorVersionUpgrade keeps it current. A pinned
+	// minor would stop new environments once RDS retires that minor.
 	engine := awsrds.DatabaseInstanceEngine_Postgres(&awsrds.PostgresInstanceEngineProps{
-		Version: awsrds.PostgresEngineVersion_VER_18_1(),
+		Version: awsrds.PostgresEngineVersion_Of(jsii.String(MajorVersion), jsii.String(MajorVersion), nil),
 	})
 	parameters := awsrds.NewParameterGroup(construct, jsii.String("Parameters"), &awsrds.ParameterGroupProps{
 		Engine:      engine,
