@@ -143,7 +143,7 @@ func TestWebService(t *testing.T) {
 		min, max    float64
 	}{
 		"dev":        {"512", "1024", 1, 2},
-		"staging":    {"512", "1024", 1, 3},
+		"staging":    {"512", "1024", 1, 2}, // 2: the connection budget of db.t4g.micro during a deploy
 		"production": {"1024", "2048", 2, 8},
 	}
 	for _, env := range environments {

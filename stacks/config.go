@@ -852,8 +852,10 @@ func (w *WebConfig) timeouts() djangoweb.Timeouts {
 // rest is left for superuser, monitoring and console sessions.
 const connectionMargin = 0.8
 
-// validateConnections checks that Django's persistent connections at full
-// scale fit the database, unless RDS Proxy pools them.
+// validateConnections checks that Django's persistent connections fit the
+// database at full scale during a rolling deploy, when each service may run
+// its deployment maximum (new tasks start before old ones stop), unless RDS
+// Proxy pools them.
 func (c *Config) validateConnections(v *validator) {
 	if c.Database.Proxy || len(v.problems) > 0 {
 		return
@@ -862,19 +864,23 @@ func (c *Config) validateConnections(v *validator) {
 	if !known {
 		return // an unknown class is reported by its own check
 	}
-	web := c.Compute.Web.MaxTasks * c.Compute.Web.Gunicorn.Workers * c.Compute.Web.Gunicorn.Threads
-	total := web + 2 // beat and one migration task
+	deploying := func(tasks, maxPercent int) int { return (tasks*maxPercent + 99) / 100 }
+	w := c.Compute.Web
+	webTasks := deploying(w.MaxTasks, djangoweb.MaxHealthyPercent)
+	web := webTasks * w.Gunicorn.Workers * w.Gunicorn.Threads
+	total := web + 2 // beat (never two at once) and one migration task
 	var queues []string
 	for _, q := range c.Compute.Queues {
-		total += q.MaxTasks * q.Concurrency
-		queues = append(queues, fmt.Sprintf("%s %d x %d", q.Name, q.MaxTasks, q.Concurrency))
+		tasks := deploying(q.MaxTasks, celeryworker.MaxHealthyPercent)
+		total += tasks * q.Concurrency
+		queues = append(queues, fmt.Sprintf("%s %d x %d", q.Name, tasks, q.Concurrency))
 	}
 	budget := int(float64(maxConnections) * connectionMargin)
 	if total > budget {
 		v.problems = append(v.problems, fmt.Sprintf(
-			"%s: connection budget exceeded: web %d tasks x %d workers x %d threads = %d, queues %s, beat 1 and migration 1 make %d connections; %s allows about %d (max_connections), %d with a %d%% margin. "+
+			"%s: connection budget exceeded during a rolling deploy, when each service runs up to %d%% of its maxTasks: web %d tasks x %d workers x %d threads = %d, queues %s, beat 1 and migration 1 make %d connections; %s allows about %d (max_connections), %d with a %d%% margin. "+
 				"Lower compute.web.maxTasks, the gunicorn workers or threads, or the queues' maxTasks or concurrency; choose a larger database.instanceClass; or set database.proxy to true",
-			v.src.origin("database.instanceClass"), c.Compute.Web.MaxTasks, c.Compute.Web.Gunicorn.Workers, c.Compute.Web.Gunicorn.Threads, web,
+			v.src.origin("database.instanceClass"), djangoweb.MaxHealthyPercent, webTasks, w.Gunicorn.Workers, w.Gunicorn.Threads, web,
 			strings.Join(queues, ", "), total, c.Database.InstanceClass, maxConnections, budget, int(connectionMargin*100)))
 	}
 }

@@ -85,7 +85,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Worker, error) {
 		VpcSubnets:        p.Subnets,
 		DesiredCount:      apptask.DesiredGate(p.RunCondition),
 		MinHealthyPercent: jsii.Number(100),
-		MaxHealthyPercent: jsii.Number(200),
+		MaxHealthyPercent: jsii.Number(MaxHealthyPercent),
 		CircuitBreaker:    &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
 		CapacityProviderStrategies: &[]*awsecs.CapacityProviderStrategy{
 			{CapacityProvider: jsii.String(capacity), Weight: jsii.Number(1)},
@@ -119,6 +119,10 @@ func (w *Worker) Service() awsecs.FargateService { return w.service }
 
 // Task returns the task definition and its container.
 func (w *Worker) Task() *apptask.AppTask { return w.task }
+
+// MaxHealthyPercent of the desired count may run during a rolling deploy:
+// new workers start before old ones finish their tasks and stop.
+const MaxHealthyPercent = 200
 
 // DefaultCommand is the worker command for queue: warm shutdown on SIGTERM
 // is Celery's default; a hostname per queue tells workers apart.

@@ -45,6 +45,10 @@ type Gunicorn struct {
 	GracefulTimeoutSeconds int
 }
 
+// MaxHealthyPercent of the desired count may run during a rolling deploy:
+// new tasks start before old ones stop, so capacity never drops.
+const MaxHealthyPercent = 200
+
 // Props configures a Service.
 type Props struct {
 	// Cluster to run in. Required.
@@ -149,7 +153,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Service, error) 
 		IdleTimeout:            awscdk.Duration_Seconds(jsii.Number(p.IdleTimeoutSeconds)),
 		DesiredCount:           apptask.DesiredGate(p.RunCondition),
 		MinHealthyPercent:      jsii.Number(100), // never below the running capacity during a deploy
-		MaxHealthyPercent:      jsii.Number(200),
+		MaxHealthyPercent:      jsii.Number(MaxHealthyPercent),
 		CircuitBreaker:         &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
 		HealthCheckGracePeriod: awscdk.Duration_Seconds(jsii.Number(p.HealthCheckGraceSeconds)),
 		TargetProtocol:         awselasticloadbalancingv2.ApplicationProtocol_HTTP,
