@@ -553,3 +553,26 @@ func render(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// TestCapacityProviderServicesWaitForTheAssociation: a service that names a
+// capacity provider must be created after, and deleted before, the
+// cluster's capacity provider association (containers-roadmap#631).
+func TestCapacityProviderServicesWaitForTheAssociation(t *testing.T) {
+	for _, env := range environments {
+		tmpl := synth(t, env).template(t, stacks.ComputeLayer)
+		association, _ := only(t, tmpl, "AWS::ECS::ClusterCapacityProviderAssociations")
+		checked := 0
+		for id, svc := range resources(tmpl, "AWS::ECS::Service") {
+			if _, named := props(svc)["CapacityProviderStrategy"]; !named {
+				continue
+			}
+			checked++
+			if !strings.Contains(jsonOf(svc["DependsOn"]), `"`+association+`"`) {
+				t.Errorf("%s: %s names a capacity provider but does not depend on %s", env, id, association)
+			}
+		}
+		if checked == 0 {
+			t.Errorf("%s: no service names a capacity provider", env)
+		}
+	}
+}

@@ -95,6 +95,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Worker, error) {
 		serviceProps.SecurityGroups = &[]awsec2.ISecurityGroup{p.SecurityGroup}
 	}
 	service := awsecs.NewFargateService(construct, jsii.String("Service"), serviceProps)
+	dependOnCapacityProviders(service, p.Cluster)
 
 	scaling := service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
 		MinCapacity: apptask.ScaleGate(p.RunCondition, p.MinTasks),
@@ -119,6 +120,38 @@ func (w *Worker) Service() awsecs.FargateService { return w.service }
 
 // Task returns the task definition and its container.
 func (w *Worker) Task() *apptask.AppTask { return w.task }
+
+// dependOnCapacityProviders makes service, which names a capacity provider,
+// wait for the cluster's capacity provider association: without the
+// dependency CloudFormation may create the service first (and fail) or
+// delete the association first on destroy (containers-roadmap#631). The
+// cluster creates the association in an aspect at synthesis, so the
+// dependency is added by an aspect that runs after it (a read-only
+// priority runs after the default one). An imported cluster has no
+// association in the stack.
+func dependOnCapacityProviders(service awsecs.FargateService, cluster awsecs.ICluster) {
+	awscdk.Aspects_Of(service).Add(&associationDependency{service: service, cluster: cluster},
+		&awscdk.AspectOptions{Priority: awscdk.AspectPriority_READONLY()})
+}
+
+// associationDependency is the aspect of dependOnCapacityProviders.
+type associationDependency struct {
+	service awsecs.FargateService
+	cluster awsecs.ICluster
+}
+
+// Visit adds the dependency when it visits the service itself.
+func (a *associationDependency) Visit(node constructs.IConstruct) {
+	if *node.Node().Path() != *a.service.Node().Path() {
+		return
+	}
+	for _, child := range *a.cluster.Node().Children() {
+		if resource, ok := child.(awscdk.CfnResource); ok && *awscdk.CfnResource_IsCfnResource(child) &&
+			*resource.CfnResourceType() == "AWS::ECS::ClusterCapacityProviderAssociations" {
+			a.service.Node().AddDependency(resource)
+		}
+	}
+}
 
 // MaxHealthyPercent of the desired count may run during a rolling deploy:
 // new workers start before old ones finish their tasks and stop.
