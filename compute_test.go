@@ -398,10 +398,15 @@ func TestRoles(t *testing.T) {
 	for id, doc := range policies {
 		switch {
 		case strings.HasPrefix(id, "AppTaskRole"):
-			for _, want := range []string{"s3:PutObject", "StorageMedia", "StorageStatic", "ssm:GetParametersByPath", "parameter/myapp/staging/*"} {
+			for _, want := range []string{`"s3:PutObject"`, `"s3:DeleteObject"`, "StorageMedia", "StorageStatic", `"ssm:GetParametersByPath"`,
+				`parameter/myapp/staging/*"`, `parameter/myapp/staging"`} {
 				if !strings.Contains(doc, want) {
 					t.Errorf("task role lacks %s", want)
 				}
+			}
+			// Versions are what undoes a mistaken delete of an upload.
+			if strings.Contains(doc, "DeleteObjectVersion") || strings.Contains(doc, "DeleteObject*") || strings.Contains(doc, "s3:Put*") {
+				t.Errorf("task role may delete object versions: %s", doc)
 			}
 			if strings.Contains(doc, "secretsmanager") || strings.Contains(doc, "ecr:") || strings.Contains(doc, "s3:*") {
 				t.Errorf("task role may read secrets or images: %s", doc)

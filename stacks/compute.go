@@ -127,15 +127,25 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ecs-tasks.amazonaws.com"), nil),
 		Description: jsii.String("What the Django app may do: its buckets and its parameters"),
 	})
-	data.Storage.Media().GrantReadWrite(taskRole, nil)
-	data.Storage.Static().GrantRead(taskRole, nil)
-	taskRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions: jsii.Strings("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"),
-		Resources: jsii.Strings(*awscdk.Stack_Of(stack).FormatArn(&awscdk.ArnComponents{
-			Service: jsii.String("ssm"), Resource: jsii.String("parameter"),
-			ResourceName: jsii.String(cfg.Project + "/" + cfg.Env + "/*"),
-		})),
-	}))
+	// Exactly what django-storages does: read, write and delete the current
+	// version of uploads (never DeleteObjectVersion: the media bucket's
+	// versions are what undoes a mistaken delete), list them, read the
+	// static files; and read the app's parameters.
+	allow := func(actions []string, resources ...*string) {
+		taskRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings(actions...), Resources: &resources}))
+	}
+	mediaBucket, staticBucket := data.Storage.Media(), data.Storage.Static()
+	allow([]string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}, mediaBucket.ArnForObjects(jsii.String("*")))
+	allow([]string{"s3:GetObject"}, staticBucket.ArnForObjects(jsii.String("*")))
+	allow([]string{"s3:ListBucket"}, mediaBucket.BucketArn(), staticBucket.BucketArn())
+	parameter := func(name string) *string {
+		return awscdk.Stack_Of(stack).FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("ssm"), Resource: jsii.String("parameter"), ResourceName: jsii.String(name),
+		})
+	}
+	parameterPath := cfg.Project + "/" + cfg.Env
+	allow([]string{"ssm:GetParameter", "ssm:GetParameters"}, parameter(parameterPath+"/*"))
+	allow([]string{"ssm:GetParametersByPath"}, parameter(parameterPath)) // authorized on the path itself
 
 	arch := awsecs.CpuArchitecture_ARM64()
 	if cfg.Compute.CpuArchitecture == "X86_64" {
@@ -379,8 +389,7 @@ func suppressComputeFindings(c *ComputeStack) {
 			"Resource::*")
 	}
 	suppressWildcards(c.TaskRole,
-		"Object-level access to the app's own buckets (media read-write, static read) and read access to its own parameter path; no other bucket or parameter.",
-		"Action::s3:Abort*", "Action::s3:DeleteObject*", "Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*",
+		"Object-level access to the app's own buckets (media read, write and delete of current versions; static read) and read access to its own parameter path; no other bucket or parameter.",
 		matching(`/^Resource::<StorageMedia[0-9A-F]{8}\.Arn>\/\*$/g`),
 		matching(`/^Resource::<StorageStatic[0-9A-F]{8}\.Arn>\/\*$/g`),
 		matching(`/^Resource::arn:aws:ssm:[a-z0-9-]+:[0-9]{12}:parameter\/[a-z0-9-]+\/[a-z0-9]+\/\*$/g`))
