@@ -514,6 +514,8 @@ func TestBadConfig(t *testing.T) {
 			`environments.dev.pipeline.repository: "myapp" is not a repository as owner/name`},
 		{"Dockerfile outside the repository", set("environments.dev.pipeline.dockerfile", "../Dockerfile"),
 			`environments.dev.pipeline.dockerfile: "../Dockerfile" is not a path inside the monorepo`},
+		{"monitoring interval", set("environments.dev.database.monitoringIntervalSeconds", 20),
+			`environments.dev.database.monitoringIntervalSeconds: 20 is not an Enhanced Monitoring interval; use 1, 5, 10, 15, 30 or 60 seconds, or 0 for off`},
 		{"node version", set("environments.dev.pipeline.nodeVersion", "lts"),
 			`environments.dev.pipeline.nodeVersion: "lts" is not a Node.js major version such as 22`},
 		{"deploy timeout", set("environments.dev.pipeline.deployTimeoutMinutes", 2),

@@ -230,6 +230,9 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 		AccessLogBucket:            data.Storage.AccessLogs(),
 		OriginPrefixListID:         originPrefixList,
 		ExecuteCommand:             cfg.Compute.ExecuteCommand,
+		// Kept environments keep their load balancer: its name is what
+		// CloudFront and DNS point at.
+		DeletionProtection: cfg.Removal() != awscdk.RemovalPolicy_DESTROY,
 	}
 	if d := w.DeploymentAlarms; d.Enabled {
 		webProps.DeploymentAlarms = &djangoweb.DeploymentAlarms{

@@ -285,6 +285,8 @@ type DatabaseConfig struct {
 	IdleInTransactionTimeoutMs int `json:"idleInTransactionTimeoutMs"`
 	// RotationDays rotates the password; 0 is off.
 	RotationDays int `json:"rotationDays"`
+	// MonitoringIntervalSeconds of RDS Enhanced Monitoring; 0 is off.
+	MonitoringIntervalSeconds int `json:"monitoringIntervalSeconds"`
 	// Proxy puts RDS Proxy in front of the database.
 	Proxy bool `json:"proxy"`
 }
@@ -697,6 +699,7 @@ func (d *DatabaseConfig) validate(v *validator) {
 	v.within("database.slowQueryMs", d.SlowQueryMs, 1, 3600000, "milliseconds")
 	v.within("database.idleInTransactionTimeoutMs", d.IdleInTransactionTimeoutMs, 1000, 86400000, "milliseconds")
 	v.within("database.rotationDays", d.RotationDays, 0, 365, "0 turns rotation off")
+	v.check("database.monitoringIntervalSeconds", database.CheckMonitoringInterval(d.MonitoringIntervalSeconds))
 }
 
 func (c *CacheConfig) validate(v *validator) {

@@ -124,6 +124,7 @@ func NewDataStack(scope constructs.Construct, cfg *Config, net *NetworkStack) (*
 		SlowQueryMs:                cfg.Database.SlowQueryMs,
 		IdleInTransactionTimeoutMs: cfg.Database.IdleInTransactionTimeoutMs,
 		RotationDays:               cfg.Database.RotationDays,
+		MonitoringIntervalSeconds:  cfg.Database.MonitoringIntervalSeconds,
 		RotationSubnets:            &awsec2.SubnetSelection{SubnetGroupName: jsii.String(network.PrivateSubnets)},
 		Proxy:                      cfg.Database.Proxy,
 	})
@@ -210,6 +211,10 @@ func NewDataStack(scope constructs.Construct, cfg *Config, net *NetworkStack) (*
 func suppressDataFindings(cfg *Config, db *database.Database, redis *cache.Cache, settings *appsettings.Settings) {
 	const portReason = "A non-default port only hides from scanners that cannot reach the server anyway: it sits in isolated subnets and its security group admits only the app's task security groups."
 	suppress(db.Instance(), "AwsSolutions-RDS11", portReason)
+	if role := db.Instance().Node().TryFindChild(jsii.String("MonitoringRole")); role != nil {
+		suppressManagedPolicy(role, "AmazonRDSEnhancedMonitoringRole",
+			"RDS Enhanced Monitoring's own role: the managed policy only lets RDS write the OS metrics to the RDSOSMetrics log group.")
+	}
 	suppress(redis.ReplicationGroup(), "AwsSolutions-AEC5", portReason)
 	if cfg.Database.RotationDays == 0 {
 		suppress(db.Secret(), "AwsSolutions-SMG4",

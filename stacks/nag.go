@@ -38,3 +38,16 @@ func suppressPolicyWildcards(policy constructs.IConstruct, reason string, applie
 func matching(regex string) *cdknag.RegexAppliesTo {
 	return &cdknag.RegexAppliesTo{Regex: jsii.String(regex)}
 }
+
+// suppressManagedPolicy records why role may use the AWS managed policy
+// name (service-role/NAME); any other managed policy still fails the check.
+func suppressManagedPolicy(role constructs.IConstruct, name, reason string) {
+	if child := role.Node().DefaultChild(); child != nil {
+		role = child
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
+		Id:        jsii.String("AwsSolutions-IAM4"),
+		Reason:    jsii.String(reason),
+		AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/" + name},
+	}}, jsii.Bool(false))
+}

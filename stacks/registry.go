@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
 // RegistryLayer is the layer name of the Registry stack.
@@ -121,11 +120,7 @@ func suppressImageTagFindings(stack awscdk.Stack) {
 		if fn, ok := c.(constructs.IConstruct); ok && strings.HasPrefix(*fn.Node().Id(), "AWS679f53fac002430cb0da5b7982bd2287") {
 			for _, child := range *fn.Node().FindAll(constructs.ConstructOrder_PREORDER) {
 				if *child.Node().Id() == "ServiceRole" {
-					cdknag.NagSuppressions_AddResourceSuppressions(child, &[]*cdknag.NagPackSuppression{{
-						Id:        jsii.String("AwsSolutions-IAM4"),
-						Reason:    jsii.String("AWSLambdaBasicExecutionRole only lets the function write its own logs."),
-						AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
-					}}, jsii.Bool(false))
+					suppressManagedPolicy(child, "AWSLambdaBasicExecutionRole", "It only lets the function write its own logs.")
 				}
 			}
 			suppress(fn, "AwsSolutions-L1", "aws-cdk-lib's AwsCustomResource function runs the Node.js runtime that this CDK version pins; it runs once, when the parameter is created.")

@@ -80,6 +80,10 @@ type Props struct {
 	// rotation off. Running tasks keep the old password until they restart.
 	// Default: 0.
 	RotationDays int
+	// MonitoringIntervalSeconds turns on RDS Enhanced Monitoring (the
+	// operating system's metrics: CPU per process, memory, swap, I/O) at
+	// this interval: 1, 5, 10, 15, 30 or 60; 0 leaves it off. Default: 0.
+	MonitoringIntervalSeconds int
 	// RotationSubnets hold the rotation function, which calls the Secrets
 	// Manager API. Required when RotationDays is set: subnets with egress.
 	RotationSubnets *awsec2.SubnetSelection
@@ -171,6 +175,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Database, error)
 		AutoMinorVersionUpgrade:   jsii.Bool(true),
 		CloudwatchLogsExports:     jsii.Strings("postgresql", "upgrade"),
 		EnablePerformanceInsights: jsii.Bool(SupportsPerformanceInsights(p.InstanceClass)),
+		MonitoringInterval:        p.monitoringInterval(),
 	})
 	instance.Node().AddDependency(logGroups...)
 
@@ -359,6 +364,24 @@ func (p *Props) parameters() *map[string]*string {
 	}
 }
 
+// monitoringInterval is MonitoringIntervalSeconds as a duration, or nil (off).
+func (p *Props) monitoringInterval() awscdk.Duration {
+	if p.MonitoringIntervalSeconds == 0 {
+		return nil
+	}
+	return awscdk.Duration_Seconds(jsii.Number(p.MonitoringIntervalSeconds))
+}
+
+// CheckMonitoringInterval reports whether seconds is an Enhanced Monitoring
+// interval RDS offers, or 0 (off).
+func CheckMonitoringInterval(seconds int) error {
+	switch seconds {
+	case 0, 1, 5, 10, 15, 30, 60:
+		return nil
+	}
+	return fmt.Errorf("%d is not an Enhanced Monitoring interval; use 1, 5, 10, 15, 30 or 60 seconds, or 0 for off", seconds)
+}
+
 func (props *Props) withDefaults() (Props, error) {
 	var p Props
 	if props != nil {
@@ -395,6 +418,8 @@ func (props *Props) withDefaults() (Props, error) {
 		p.IdleInTransactionTimeoutMs = 60000
 	}
 	switch {
+	case CheckMonitoringInterval(p.MonitoringIntervalSeconds) != nil:
+		return p, fmt.Errorf("database.Props.MonitoringIntervalSeconds: %w", CheckMonitoringInterval(p.MonitoringIntervalSeconds))
 	case p.Vpc == nil:
 		return p, fmt.Errorf("database.Props.Vpc: required")
 	case p.Subnets == nil:

@@ -103,6 +103,10 @@ type Props struct {
 	// the cluster's exec configuration encrypts and logs the sessions.
 	// Default: false.
 	ExecuteCommand bool
+	// DeletionProtection refuses to delete the load balancer (its DNS name
+	// is what CloudFront and DNS records point at) until it is turned off.
+	// Default: false.
+	DeletionProtection bool
 	// DeploymentAlarms roll a deployment back when they fire while it
 	// runs. Default: nil (the circuit breaker only).
 	DeploymentAlarms *DeploymentAlarms
@@ -171,6 +175,9 @@ func New(scope constructs.Construct, id string, props *Props) (*Service, error) 
 	pattern := awsecspatterns.NewApplicationLoadBalancedFargateService(construct, jsii.String("Service"), patternProps)
 
 	pattern.LoadBalancer().SetAttribute(jsii.String("routing.http.drop_invalid_header_fields.enabled"), jsii.String("true"))
+	if p.DeletionProtection {
+		pattern.LoadBalancer().SetAttribute(jsii.String("deletion_protection.enabled"), jsii.String("true"))
+	}
 	if p.AccessLogBucket != nil {
 		pattern.LoadBalancer().LogAccessLogs(p.AccessLogBucket, jsii.String("alb"))
 	}
