@@ -369,7 +369,7 @@ func TestStaticFilesTask(t *testing.T) {
 			writes := false
 			for _, statement := range asList(props(policy)["PolicyDocument"].(map[string]any)["Statement"]) {
 				s := jsonOf(statement)
-				writes = writes || strings.Contains(s, `"s3:PutObject"`) && strings.Contains(s, "StorageStatic")
+				writes = writes || strings.Contains(s, `"s3:PutObject"`) && strings.Contains(s, "DJANGOAWSSTATICBUCKETNAME")
 			}
 			if writes != strings.HasPrefix(id, "StaticFilesTaskRole") {
 				t.Errorf("%s: policy %s writes the static bucket: %v", env, id, writes)
@@ -398,7 +398,7 @@ func TestRoles(t *testing.T) {
 	for id, doc := range policies {
 		switch {
 		case strings.HasPrefix(id, "AppTaskRole"):
-			for _, want := range []string{`"s3:PutObject"`, `"s3:DeleteObject"`, "StorageMedia", "StorageStatic", `"ssm:GetParametersByPath"`,
+			for _, want := range []string{`"s3:PutObject"`, `"s3:DeleteObject"`, "DJANGOAWSSTORAGEBUCKETNAME", "DJANGOAWSSTATICBUCKETNAME", `"ssm:GetParametersByPath"`,
 				`parameter/myapp/staging/*"`, `parameter/myapp/staging"`} {
 				if !strings.Contains(doc, want) {
 					t.Errorf("task role lacks %s", want)
@@ -411,11 +411,14 @@ func TestRoles(t *testing.T) {
 			if strings.Contains(doc, "secretsmanager") || strings.Contains(doc, "ecr:") || strings.Contains(doc, "s3:*") {
 				t.Errorf("task role may read secrets or images: %s", doc)
 			}
-			if strings.Contains(doc, `"StorageStatic`) && strings.Count(doc, "s3:PutObject") != 1 {
-				t.Errorf("task role may write the static bucket: %s", doc)
+			for _, statement := range asList(props(resources(tmpl, "AWS::IAM::Policy")[id])["PolicyDocument"].(map[string]any)["Statement"]) {
+				s := jsonOf(statement)
+				if strings.Contains(s, `"s3:PutObject"`) && strings.Contains(s, "DJANGOAWSSTATICBUCKETNAME") {
+					t.Errorf("task role may write the static bucket: %s", s)
+				}
 			}
 		case strings.Contains(id, "ExecutionRole"):
-			for _, want := range []string{"ecr:BatchGetImage", "myapp-staging-registry", "logs:PutLogEvents", "secretsmanager:GetSecretValue", "ssm:GetParameters"} {
+			for _, want := range []string{"ecr:BatchGetImage", "repository/myapp-staging-django", "logs:PutLogEvents", "secretsmanager:GetSecretValue", "ssm:GetParameters"} {
 				if !strings.Contains(doc, want) {
 					t.Errorf("%s lacks %s", id, want)
 				}
@@ -430,15 +433,15 @@ func TestRoles(t *testing.T) {
 // variableSource says where a container variable comes from.
 func variableSource(secret map[string]any) string {
 	from := jsonOf(secret["ValueFrom"])
-	secretName := regexp.MustCompile(`(DatabaseCredentials|CacheAuthToken|CacheUrl|SettingsDjango|SettingsThirdParty)`).FindString(from)
+	// The secrets' full ARNs are read from the Data stack's shared parameters.
+	secretName := regexp.MustCompile(`shareddata(Database|CacheUrl|Django|ThirdParty)SecretArn`).FindStringSubmatch(from)
 	field := regexp.MustCompile(`:([A-Za-z_]+)::"`).FindStringSubmatch(from)
 	switch {
-	case secretName != "" && field != nil:
+	case secretName != nil && field != nil:
 		return fmt.Sprintf("Secrets Manager `%s` field `%s`", map[string]string{
-			"DatabaseCredentials": "database", "CacheAuthToken": "cache", "CacheUrl": "cache-url", "SettingsDjango": "django", "SettingsThirdParty": "third-party",
-		}[secretName], field[1])
-	case strings.Contains(from, ":ssm:") && strings.Contains(from, ":parameter") &&
-		strings.Contains(from, "Settings"+strings.ReplaceAll(secret["Name"].(string), "_", "")):
+			"Database": "database", "CacheUrl": "cache-url", "Django": "django", "ThirdParty": "third-party",
+		}[secretName[1]], field[1])
+	case strings.Contains(from, ":ssm:") && strings.HasSuffix(from, ":parameter/myapp/production/"+secret["Name"].(string)+`"`):
 		return "SSM parameter `/<project>/<env>/" + secret["Name"].(string) + "`"
 	}
 	return "unknown " + from

@@ -96,7 +96,7 @@ func TestFrontendDistribution(t *testing.T) {
 				}
 			}
 			// Static files and uploads from their buckets, through OAC.
-			for path, bucket := range map[string]string{"/static/*": "StorageStatic", "/media/*": "StorageMedia", "default": "AppwebBucket", "/assets/*": "AppwebBucket"} {
+			for path, bucket := range map[string]string{"/static/*": "DJANGOAWSSTATICBUCKETNAME", "/media/*": "DJANGOAWSSTORAGEBUCKETNAME", "default": "AppwebBucket", "/assets/*": "AppwebBucket"} {
 				origin := originOf(t, config, all[path])
 				if !strings.Contains(jsonOf(origin["DomainName"]), bucket) || origin["OriginAccessControlId"] == nil ||
 					jsonOf(origin["S3OriginConfig"]) != `{"OriginAccessIdentity":""}` {

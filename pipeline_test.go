@@ -112,12 +112,12 @@ func TestPipelineProjects(t *testing.T) {
 	}
 	release := props(byPrefix(t, tmpl, "AWS::CodeBuild::Project", "ReleaseReleaseProject"))
 	for _, want := range []string{`{"Name":"MIGRATE_FAMILY","Type":"PLAINTEXT","Value":"myapp-production-migrate"}`,
-		`{"Name":"STATIC_FAMILY","Type":"PLAINTEXT","Value":"myapp-production-static"}`, "MigrationTasks", "PrivateSubnet1", "PrivateSubnet3",
+		`{"Name":"STATIC_FAMILY","Type":"PLAINTEXT","Value":"myapp-production-static"}`, "MigrationTasks", `{"Name":"SUBNETS","Type":"PLAINTEXT","Value":{"Fn::Join":[",",{"Ref":"SsmParameterValuemyappproductionsharednetworkPrivateSubnetIds`,
 		`{"Name":"STACK","Type":"PLAINTEXT","Value":"myapp-production-compute"}`,
 		`{"Name":"TAG_PARAMETER","Type":"PLAINTEXT","Value":"/myapp/production/image-tag"}`,
 		`{"Name":"TASK_TIMEOUT_SECONDS","Type":"PLAINTEXT","Value":"1800"}`, `{"Name":"DEPLOY_TIMEOUT_SECONDS","Type":"PLAINTEXT","Value":"1800"}`,
 		`{"Name":"PUBLISH_FRONTENDS","Type":"PLAINTEXT","Value":"true"}`,
-		"WebService", "BeatService", "WorkerceleryService", "apps/web/dist assets/ ", "AppwebDistribution", "cfn-exec-role"} {
+		"sharedcomputeWebServiceName", "sharedcomputeBeatServiceName", "sharedcomputeWorkerCeleryServiceName", "apps/web/dist assets/ ", "sharedfrontendWebDistributionId", "cfn-exec-role"} {
 		if !strings.Contains(jsonOf(release["Environment"]), want) {
 			t.Errorf("release environment lacks %s: %s", want, jsonOf(release["Environment"]))
 		}

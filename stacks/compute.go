@@ -52,6 +52,32 @@ type ComputeStack struct {
 	// OriginSecret is the value of OriginHeader that CloudFront must send;
 	// nil when the load balancer is public.
 	OriginSecret awssecretsmanager.ISecret
+	// DeployTimeParameters are the SSM parameters this stack's template
+	// reads at deploy time: whoever updates the stack must be able to read them.
+	DeployTimeParameters []string
+	// Shared names the SSM parameters through which later stacks read this
+	// stack's generated names (see shared.go).
+	Shared ComputeShared
+}
+
+// ComputeShared names the SSM parameters that hold the Compute stack's
+// generated names and ARNs, which later stacks join into ARNs, metric
+// dimensions and variables.
+type ComputeShared struct {
+	ClusterName string
+	// ServiceNames by role: "web", "beat", "worker-<queue>".
+	ServiceNames map[string]string
+	// LoadBalancerFullName and TargetGroupFullName are the web service's
+	// metric dimensions (app/<name>/<id>, targetgroup/<name>/<id>).
+	LoadBalancerFullName, TargetGroupFullName string
+	// OriginSecretArn is "" when the load balancer is public.
+	OriginSecretArn string
+}
+
+// Read returns the value of the SSM parameter name, one of Shared's, as
+// stack's CloudFormation reads it at deploy time.
+func (c *ComputeStack) Read(stack awscdk.Stack, name string) *string {
+	return readShared(stack, c.Stack, name)
 }
 
 // OriginHeader is the header by which the load balancer knows CloudFront.
@@ -90,7 +116,7 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 			AssertDescription: jsii.String(registry.ImageTagParameterName + " is \"latest\"; it must name a git commit"),
 		}},
 	})
-	image := awsecs.ContainerImage_FromEcrRepository(registry.Repository, imageTag)
+	image := awsecs.ContainerImage_FromEcrRepository(registry.ImportRepository(stack), imageTag)
 
 	clusterProps := &awsecs.ClusterProps{
 		Vpc:                            net.Vpc,
@@ -130,11 +156,14 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 	// Exactly what django-storages does: read, write and delete the current
 	// version of uploads (never DeleteObjectVersion: the media bucket's
 	// versions are what undoes a mistaken delete), list them, read the
-	// static files; and read the app's parameters.
+	// static files; and read the app's parameters. The buckets' names are
+	// generated: read from the settings parameters that hold them, at
+	// deploy time.
 	allow := func(actions []string, resources ...*string) {
 		taskRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings(actions...), Resources: &resources}))
 	}
-	mediaBucket, staticBucket := data.Storage.Media(), data.Storage.Static()
+	mediaBucket := data.Bucket(stack, "MediaBucket", ParamMediaBucket)
+	staticBucket := data.Bucket(stack, "StaticBucket", ParamStaticBucket)
 	allow([]string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}, mediaBucket.ArnForObjects(jsii.String("*")))
 	allow([]string{"s3:GetObject"}, staticBucket.ArnForObjects(jsii.String("*")))
 	allow([]string{"s3:ListBucket"}, mediaBucket.BucketArn(), staticBucket.BucketArn())
@@ -151,7 +180,7 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 	if cfg.Compute.CpuArchitecture == "X86_64" {
 		arch = awsecs.CpuArchitecture_X86_64()
 	}
-	environment, secrets := containerSettings(cfg, data)
+	environment, secrets := containerSettings(stack, cfg, data)
 	tracing := func(process string) *apptask.Tracing {
 		if !cfg.Compute.Tracing.Enabled || process == "" {
 			return nil
@@ -313,7 +342,7 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 	staticTask := task("", cfg.Compute.Migration, nil)
 	staticTask.Family = cfg.StackName("static")
 	staticTask.TaskRole = nil // its own role: the one writer of the static bucket
-	static, err := staticfiles.New(stack, "StaticFiles", &staticfiles.Props{Task: staticTask, Bucket: data.Storage.Static()})
+	static, err := staticfiles.New(stack, "StaticFiles", &staticfiles.Props{Task: staticTask, Bucket: staticBucket})
 	if err != nil {
 		return nil, err
 	}
@@ -331,9 +360,22 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 	computeStack := &ComputeStack{
 		Stack: stack, Cluster: cluster, Web: web, Workers: workers, Beat: beat, Migration: migrate, StaticFiles: static,
 		QueueMetrics: metrics, TaskRole: taskRole, ImagePushed: imagePushed,
+		DeployTimeParameters: append([]string{registry.ImageTagParameterName}, data.SharedParameters()...),
+	}
+	shared := func(key string, value *string) string { return share(stack, cfg, ComputeLayer, key, value) }
+	computeStack.Shared = ComputeShared{
+		ClusterName:          shared("ClusterName", cluster.ClusterName()),
+		ServiceNames:         map[string]string{"web": shared("WebServiceName", web.Service().ServiceName()), "beat": shared("BeatServiceName", beat.Service().ServiceName())},
+		LoadBalancerFullName: shared("LoadBalancerFullName", web.LoadBalancer().LoadBalancerFullName()),
+		TargetGroupFullName:  shared("TargetGroupFullName", web.TargetGroup().TargetGroupFullName()),
+	}
+	for i, w := range workers {
+		q := cfg.Compute.Queues[i].Name
+		computeStack.Shared.ServiceNames["worker-"+q] = shared("Worker"+exportName(q)+"ServiceName", w.Service().ServiceName())
 	}
 	if originSecret != nil {
 		computeStack.OriginSecret = originSecret
+		computeStack.Shared.OriginSecretArn = shared("OriginSecretArn", originSecret.SecretArn())
 		suppress(originSecret, "AwsSolutions-SMG4",
 			"The header value must change in CloudFront and in the listener rule at once; it is rotated by a deployment, not by a rotation function.")
 	}
@@ -344,7 +386,7 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 // containerSettings returns the variables every Django container receives:
 // plain values for what is not secret and does not come from the Data
 // stack, Secrets Manager fields for secrets, SSM parameters for the rest.
-func containerSettings(cfg *Config, data *DataStack) (map[string]string, map[string]awsecs.Secret) {
+func containerSettings(stack awscdk.Stack, cfg *Config, data *DataStack) (map[string]string, map[string]awsecs.Secret) {
 	// The viewer's scheme: CloudFront's own header when it fronts the app
 	// (the load balancer overwrites X-Forwarded-Proto with the scheme of
 	// CloudFront's connection to it), else the load balancer's.
@@ -358,19 +400,25 @@ func containerSettings(cfg *Config, data *DataStack) (map[string]string, map[str
 		ProxySSLHeaderVariable:   proxySSLHeader,
 	}
 	field := awsecs.Secret_FromSecretsManager
+	django := data.Secret(stack, "DjangoSecret", data.Settings.DjangoSecret())
+	database := data.Secret(stack, "DatabaseSecret", data.Database.Secret())
+	cacheURL := data.Secret(stack, "CacheUrlSecret", data.Cache.URLSecret())
 	secrets := map[string]awsecs.Secret{
-		"DJANGO_SECRET_KEY": field(data.Settings.DjangoSecret(), jsii.String(appsettings.SecretKeyField)),
-		"POSTGRES_USER":     field(data.Database.Secret(), jsii.String("username")),
-		"POSTGRES_PASSWORD": field(data.Database.Secret(), jsii.String("password")),
+		"DJANGO_SECRET_KEY": field(django, jsii.String(appsettings.SecretKeyField)),
+		"POSTGRES_USER":     field(database, jsii.String("username")),
+		"POSTGRES_PASSWORD": field(database, jsii.String("password")),
 		// Complete URLs, AUTH token included, as the template's settings read them.
-		"REDIS_URL":         field(data.Cache.URLSecret(), jsii.String(cache.URLField)),
-		"CELERY_BROKER_URL": field(data.Cache.URLSecret(), jsii.String(cache.URLField)),
+		"REDIS_URL":         field(cacheURL, jsii.String(cache.URLField)),
+		"CELERY_BROKER_URL": field(cacheURL, jsii.String(cache.URLField)),
 	}
-	for _, name := range cfg.Django.ThirdPartySecrets {
-		secrets[name] = field(data.Settings.ThirdPartySecret(), jsii.String(name))
+	if len(cfg.Django.ThirdPartySecrets) > 0 {
+		thirdParty := data.Secret(stack, "ThirdPartySecret", data.Settings.ThirdPartySecret())
+		for _, name := range cfg.Django.ThirdPartySecrets {
+			secrets[name] = field(thirdParty, jsii.String(name))
+		}
 	}
 	for _, name := range data.Settings.ParameterNames() {
-		secrets[name] = awsecs.Secret_FromSsmParameter(data.Settings.Parameter(name))
+		secrets[name] = awsecs.Secret_FromSsmParameter(data.Parameter(stack, name))
 	}
 	return environment, secrets
 }
@@ -393,8 +441,8 @@ func suppressComputeFindings(c *ComputeStack) {
 	}
 	suppressWildcards(c.TaskRole,
 		"Object-level access to the app's own buckets (media read, write and delete of current versions; static read) and read access to its own parameter path; no other bucket or parameter.",
-		matching(`/^Resource::<StorageMedia[0-9A-F]{8}\.Arn>\/\*$/g`),
-		matching(`/^Resource::<StorageStatic[0-9A-F]{8}\.Arn>\/\*$/g`),
+		matching(`/^Resource::arn:aws:s3:::<SsmParameterValue[a-z0-9]+DJANGOAWSSTORAGEBUCKETNAME[0-9A-F]+Parameter>\/\*$/g`),
+		matching(`/^Resource::arn:aws:s3:::<SsmParameterValue[a-z0-9]+DJANGOAWSSTATICBUCKETNAME[0-9A-F]+Parameter>\/\*$/g`),
 		matching(`/^Resource::arn:aws:ssm:[a-z0-9-]+:[0-9]{12}:parameter\/[a-z0-9-]+\/[a-z0-9]+\/\*$/g`))
 	suppressWildcards(c.TaskRole,
 		"ECS Exec's ssmmessages channels and X-Ray's trace APIs take no resource-level permissions; the session log streams are in the exec log group only.",
@@ -403,7 +451,7 @@ func suppressComputeFindings(c *ComputeStack) {
 	suppressWildcards(c.StaticFiles.Role(),
 		"Object-level access to the static bucket only: collectstatic reads what is there and puts what changed (no delete).",
 		"Action::s3:Abort*", "Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*",
-		matching(`/^Resource::<StorageStatic[0-9A-F]{8}\.Arn>\/\*$/g`))
+		matching(`/^Resource::arn:aws:s3:::<SsmParameterValue[a-z0-9]+DJANGOAWSSTATICBUCKETNAME[0-9A-F]+Parameter>\/\*$/g`))
 	suppressWildcards(c.QueueMetrics.Role(),
 		"cloudwatch:PutMetricData takes no resource (the policy limits it to the Celery namespace), nor do the network interface actions Lambda needs in a VPC.",
 		"Resource::*")

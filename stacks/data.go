@@ -1,10 +1,14 @@
 package stacks
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/djangocdk/djangocdk/constructs/appsettings"
@@ -34,6 +38,60 @@ type DataStack struct {
 	Settings *appsettings.Settings
 	// TaskSecurityGroups are the only sources the database and cache accept.
 	TaskSecurityGroups TaskSecurityGroups
+	// DatabaseIdentifier is the RDS instance's identifier, which config
+	// determines: later stacks use it as is.
+	DatabaseIdentifier string
+
+	cfg *Config
+	// sharedSecrets names, by secret, the SSM parameter that holds its full ARN.
+	sharedSecrets map[awssecretsmanager.ISecret]string
+}
+
+// Secret returns secret, one of this stack's, as a reference of stack,
+// whose CloudFormation reads its full ARN at deploy time: ECS needs the full
+// ARN, suffix included, to append a JSON field (ARN:field::), and that
+// suffix is generated.
+func (d *DataStack) Secret(stack awscdk.Stack, id string, secret awssecretsmanager.ISecret) awssecretsmanager.ISecret {
+	name, ok := d.sharedSecrets[secret]
+	if !ok {
+		panic("stacks: " + *secret.Node().Path() + " is not shared by the Data stack")
+	}
+	return awssecretsmanager.Secret_FromSecretCompleteArn(stack, jsii.String(id), readShared(stack, d.Stack, name))
+}
+
+// Parameter returns the settings parameter of environment variable name as
+// a reference of stack, built from its name, which config determines.
+func (d *DataStack) Parameter(stack awscdk.Stack, name string) awsssm.IStringParameter {
+	stack.AddStackDependency(d.Stack, jsii.String("reads the settings parameters"))
+	// A dynamic reference for its value, which ECS never reads: no stack
+	// parameter to resolve.
+	return awsssm.StringParameter_FromStringParameterAttributes(stack, jsii.String("Setting"+name), &awsssm.StringParameterAttributes{
+		ParameterName: jsii.String(d.parameterName(name)), ForceDynamicReference: jsii.Bool(true),
+	})
+}
+
+// Bucket returns the bucket whose name the settings parameter of
+// environment variable name holds, as a reference of stack that reads the
+// name at deploy time: bucket names are generated.
+func (d *DataStack) Bucket(stack awscdk.Stack, id, name string) awss3.IBucket {
+	return awss3.Bucket_FromBucketAttributes(stack, jsii.String(id), &awss3.BucketAttributes{
+		BucketName: readShared(stack, d.Stack, d.parameterName(name)), Region: jsii.String(d.cfg.Region),
+	})
+}
+
+// SharedParameters returns the names of the SSM parameters that later
+// stacks read at deploy time through Secret and Bucket, sorted.
+func (d *DataStack) SharedParameters() []string {
+	names := []string{d.parameterName(ParamMediaBucket), d.parameterName(ParamStaticBucket)}
+	for _, name := range d.sharedSecrets {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (d *DataStack) parameterName(name string) string {
+	return "/" + d.cfg.Project + "/" + d.cfg.Env + "/" + name
 }
 
 // TaskSecurityGroups are the security groups of the compute layer's tasks,
@@ -89,6 +147,8 @@ const (
 func NewDataStack(scope constructs.Construct, cfg *Config, net *NetworkStack) (*DataStack, error) {
 	stack := newStack(scope, cfg, DataLayer, "PostgreSQL, ElastiCache, S3 buckets, secrets and parameters")
 	isolated := &awsec2.SubnetSelection{SubnetGroupName: jsii.String(network.IsolatedSubnets)}
+	// Secrets and parameters have names that config determines; later
+	// stacks build the parameters' ARNs from them (DataStack.Parameter).
 	secretPrefix := cfg.Project + "/" + cfg.Env + "/"
 
 	tasks := TaskSecurityGroups{}
@@ -108,10 +168,11 @@ func NewDataStack(scope constructs.Construct, cfg *Config, net *NetworkStack) (*
 	if cfg.Removal() == awscdk.RemovalPolicy_DESTROY {
 		dbRemoval = awscdk.RemovalPolicy_DESTROY
 	}
+	databaseIdentifier := cfg.Project + "-" + cfg.Env
 	db, err := database.New(stack, "Database", &database.Props{
 		Vpc:                        net.Vpc,
 		Subnets:                    isolated,
-		InstanceIdentifier:         cfg.Project + "-" + cfg.Env,
+		InstanceIdentifier:         databaseIdentifier,
 		InstanceClass:              cfg.Database.InstanceClass,
 		DatabaseName:               cfg.Database.Name,
 		SecretName:                 secretPrefix + "database",
@@ -196,7 +257,17 @@ func NewDataStack(scope constructs.Construct, cfg *Config, net *NetworkStack) (*
 	output(stack, "DatabaseSecretName", "Secret with the database credentials", db.Secret().SecretName())
 	output(stack, "MediaBucketName", "Bucket of user uploads", buckets.Media().BucketName())
 	output(stack, "StaticBucketName", "Bucket of collectstatic output", buckets.Static().BucketName())
+	sharedSecrets := map[awssecretsmanager.ISecret]string{}
+	for key, secret := range map[string]awssecretsmanager.ISecret{
+		"DatabaseSecretArn": db.Secret(), "CacheUrlSecretArn": redis.URLSecret(),
+		"DjangoSecretArn": settings.DjangoSecret(), "ThirdPartySecretArn": settings.ThirdPartySecret(),
+	} {
+		sharedSecrets[secret] = share(stack, cfg, DataLayer, key, secret.SecretArn())
+	}
 	return &DataStack{
+		cfg:                cfg,
+		sharedSecrets:      sharedSecrets,
+		DatabaseIdentifier: databaseIdentifier,
 		Stack:              stack,
 		Database:           db,
 		Cache:              redis,

@@ -5,6 +5,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/djangocdk/djangocdk/constructs/frontend"
@@ -30,6 +31,9 @@ type FrontendApp struct {
 	Config FrontendAppConfig
 	// Frontend is the app's bucket and distribution.
 	*frontend.Frontend
+	// BucketParameter and DistributionParameter name the SSM parameters
+	// that hold the bucket's name and the distribution's id (see shared.go).
+	BucketParameter, DistributionParameter string
 }
 
 // NewFrontendStack creates the Frontend-CDN stack of cfg's environment.
@@ -65,7 +69,9 @@ func NewFrontendStack(scope constructs.Construct, cfg *Config, data *DataStack, 
 		KeepaliveTimeout:   awscdk.Duration_Seconds(jsii.Number(5)),
 	}
 	if compute.OriginSecret != nil {
-		originProps.CustomHeaders = &map[string]*string{OriginHeader: compute.OriginSecret.SecretValue().UnsafeUnwrap()}
+		// A dynamic reference to the secret, by its ARN read at deploy time.
+		secret := awssecretsmanager.Secret_FromSecretCompleteArn(stack, jsii.String("OriginSecret"), compute.Read(stack, compute.Shared.OriginSecretArn))
+		originProps.CustomHeaders = &map[string]*string{OriginHeader: secret.SecretValue().UnsafeUnwrap()}
 	}
 	django := &frontend.Django{
 		Origin: awscloudfrontorigins.NewHttpOrigin(originDomain, originProps),
@@ -73,12 +79,8 @@ func NewFrontendStack(scope constructs.Construct, cfg *Config, data *DataStack, 
 		// Imported by name: the buckets' policy lets the account's
 		// distributions in (Storage.AllowCloudFront), so this stack does not
 		// write into the Data stack.
-		StaticBucket: awss3.Bucket_FromBucketAttributes(stack, jsii.String("StaticBucket"), &awss3.BucketAttributes{
-			BucketName: data.Storage.Static().BucketName(), Region: jsii.String(cfg.Region),
-		}),
-		MediaBucket: awss3.Bucket_FromBucketAttributes(stack, jsii.String("MediaBucket"), &awss3.BucketAttributes{
-			BucketName: data.Storage.Media().BucketName(), Region: jsii.String(cfg.Region),
-		}),
+		StaticBucket: data.Bucket(stack, "StaticBucket", ParamStaticBucket),
+		MediaBucket:  data.Bucket(stack, "MediaBucket", ParamMediaBucket),
 	}
 
 	s := &FrontendStack{Stack: stack, LogBucket: logs}
@@ -98,8 +100,12 @@ func NewFrontendStack(scope constructs.Construct, cfg *Config, data *DataStack, 
 		if err != nil {
 			return nil, err
 		}
-		s.Apps = append(s.Apps, &FrontendApp{Config: app, Frontend: f})
 		prefix := exportName(app.Name)
+		s.Apps = append(s.Apps, &FrontendApp{
+			Config: app, Frontend: f,
+			BucketParameter:       share(stack, cfg, FrontendLayer, prefix+"BucketName", f.Bucket().BucketName()),
+			DistributionParameter: share(stack, cfg, FrontendLayer, prefix+"DistributionId", f.Distribution().DistributionId()),
+		})
 		output(stack, prefix+"Bucket", "Bucket that "+app.BuildDir+" is published to", f.Bucket().BucketName())
 		output(stack, prefix+"DistributionId", "Distribution to invalidate after a publish", f.Distribution().DistributionId())
 		output(stack, prefix+"Url", "Address of the app", f.URL())

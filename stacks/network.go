@@ -4,6 +4,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
 	"github.com/djangocdk/djangocdk/constructs/network"
 )
 
@@ -16,6 +17,10 @@ type NetworkStack struct {
 	Stack awscdk.Stack
 	// Vpc is the VPC that every other layer places its resources in.
 	Vpc awsec2.IVpc
+	// PrivateSubnetsParameter names the SSM parameter (a StringList) that
+	// holds the private subnets' ids, for later stacks to read at deploy
+	// time (see shared.go).
+	PrivateSubnetsParameter string
 }
 
 // NewNetworkStack creates the Network stack of cfg's environment.
@@ -31,5 +36,9 @@ func NewNetworkStack(scope constructs.Construct, cfg *Config) (*NetworkStack, er
 	if err != nil {
 		return nil, err
 	}
-	return &NetworkStack{Stack: stack, Vpc: net.Vpc()}, nil
+	private := net.Vpc().SelectSubnets(&awsec2.SubnetSelection{SubnetGroupName: jsii.String(network.PrivateSubnets)}).SubnetIds
+	return &NetworkStack{
+		Stack: stack, Vpc: net.Vpc(),
+		PrivateSubnetsParameter: shareList(stack, cfg, NetworkLayer, "PrivateSubnetIds", private),
+	}, nil
 }

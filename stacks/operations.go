@@ -10,6 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/djangocdk/djangocdk/constructs/database"
 	"github.com/djangocdk/djangocdk/constructs/monitoring"
+	"github.com/djangocdk/djangocdk/constructs/queuemetrics"
 )
 
 // OperationsLayer is the layer name of the Operations stack.
@@ -60,30 +61,40 @@ func NewOperationsStack(scope constructs.Construct, cfg *Config, data *DataStack
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
 	}
 
-	services := []monitoring.Service{{Name: "web", Service: compute.Web.Service()}, {Name: "beat", Service: compute.Beat.Service()}}
+	// The Compute and Pipeline stacks' generated names, read at deploy time
+	// (see shared.go); the database's identifier comes from config.
+	clusterName := compute.Read(stack, compute.Shared.ClusterName)
+	services := []monitoring.Service{
+		{Name: "web", ServiceName: compute.Read(stack, compute.Shared.ServiceNames["web"])},
+		{Name: "beat", ServiceName: compute.Read(stack, compute.Shared.ServiceNames["beat"])},
+	}
 	var queues []monitoring.Queue
-	for i, w := range compute.Workers {
-		name := cfg.Compute.Queues[i].Name
-		services = append(services, monitoring.Service{Name: "worker-" + name, Service: w.Service()})
-		queues = append(queues, monitoring.Queue{Name: name, Depth: compute.QueueMetrics.QueueDepth(name), OldestAge: compute.QueueMetrics.OldestMessageAge(name)})
+	for _, q := range cfg.Compute.Queues {
+		name := q.Name
+		services = append(services, monitoring.Service{Name: "worker-" + name, ServiceName: compute.Read(stack, compute.Shared.ServiceNames["worker-"+name])})
+		queues = append(queues, monitoring.Queue{
+			Name:      name,
+			Depth:     compute.QueueMetrics.ClusterMetric(queuemetrics.QueueDepthMetric, name, clusterName),
+			OldestAge: compute.QueueMetrics.ClusterMetric(queuemetrics.OldestAgeMetric, name, clusterName),
+		})
 	}
 	memory, _ := database.ClassMemoryGiB(cfg.Database.InstanceClass)
 	connections, _ := database.EstimatedMaxConnections(cfg.Database.InstanceClass)
 	o := cfg.Operations
 	m, err := monitoring.New(stack, "Monitoring", &monitoring.Props{
-		Topic:        topic,
-		Name:         cfg.Project + "-" + cfg.Env,
-		LoadBalancer: compute.Web.LoadBalancer(),
-		Targets:      compute.Web.TargetGroup(),
-		Cluster:      compute.Cluster,
-		Services:     services,
-		Queues:       queues,
+		Topic:                topic,
+		Name:                 cfg.Project + "-" + cfg.Env,
+		LoadBalancerFullName: compute.Read(stack, compute.Shared.LoadBalancerFullName),
+		TargetGroupFullName:  compute.Read(stack, compute.Shared.TargetGroupFullName),
+		ClusterName:          clusterName,
+		Services:             services,
+		Queues:               queues,
 		Database: monitoring.Database{
-			Instance: data.Database.Instance(), StorageGiB: cfg.Database.AllocatedStorageGiB,
+			InstanceIdentifier: jsii.String(data.DatabaseIdentifier), StorageGiB: cfg.Database.AllocatedStorageGiB,
 			MemoryGiB: memory, MaxConnections: connections,
 		},
-		CacheNodes: data.Cache.NodeIDs(),
-		Pipeline:   pipeline.Pipeline.Pipeline(),
+		CacheNodes:   data.Cache.NodeIDs(),
+		PipelineName: readShared(stack, pipeline.Stack, pipeline.PipelineNameParameter),
 		Thresholds: monitoring.Thresholds{
 			Alb5xxPercent: o.Alb5xxPercent, Target5xxPercent: o.Target5xxPercent,
 			LatencyP95Seconds: o.LatencyP95Seconds, LatencyP99Seconds: o.LatencyP99Seconds,

@@ -4,15 +4,15 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/djangocdk/djangocdk/constructs/network"
 	"github.com/djangocdk/djangocdk/constructs/releasepipeline"
 )
 
@@ -27,6 +27,9 @@ type PipelineStack struct {
 	Pipeline *releasepipeline.Pipeline
 	// Notifications receives failed releases and pending approvals.
 	Notifications awssns.ITopic
+	// PipelineNameParameter names the SSM parameter that holds the
+	// pipeline's generated name (see shared.go).
+	PipelineNameParameter string
 }
 
 // NewPipelineStack creates the Pipeline stack of cfg's environment.
@@ -52,11 +55,15 @@ func NewPipelineStack(scope constructs.Construct, cfg *Config, net *NetworkStack
 	var frontends []releasepipeline.Frontend
 	if front != nil {
 		for _, app := range front.Apps {
+			prefix := exportName(app.Config.Name)
 			frontends = append(frontends, releasepipeline.Frontend{
 				BuildDir:     app.Config.BuildDir,
 				AssetsPrefix: strings.TrimSuffix(strings.TrimPrefix(app.AssetsPath(), "/"), "*"),
-				Bucket:       app.Bucket(),
-				Distribution: app.Distribution(),
+				Bucket:       awss3.Bucket_FromBucketName(stack, jsii.String(prefix+"Bucket"), readShared(stack, front.Stack, app.BucketParameter)),
+				Distribution: awscloudfront.Distribution_FromDistributionAttributes(stack, jsii.String(prefix+"Distribution"), &awscloudfront.DistributionAttributes{
+					DistributionId: readShared(stack, front.Stack, app.DistributionParameter),
+					DomainName:     app.Distribution().DistributionDomainName(), // not used here
+				}),
 			})
 		}
 	}
@@ -64,9 +71,20 @@ func NewPipelineStack(scope constructs.Construct, cfg *Config, net *NetworkStack
 	if len(frontends) > 0 {
 		frontendBuild = p.FrontendBuild
 	}
-	services := []awsecs.IBaseService{compute.Web.Service(), compute.Beat.Service()}
-	for _, w := range compute.Workers {
-		services = append(services, w.Service())
+	// The cluster and the services by their generated names, read at deploy time.
+	cluster := awsecs.Cluster_FromClusterAttributes(stack, jsii.String("Cluster"), &awsecs.ClusterAttributes{
+		ClusterName: compute.Read(stack, compute.Shared.ClusterName),
+		Vpc:         net.Vpc, // required by the type; nothing here uses it
+	})
+	var services []awsecs.IBaseService
+	roles := []string{"web", "beat"}
+	for _, q := range cfg.Compute.Queues {
+		roles = append(roles, "worker-"+q.Name)
+	}
+	for _, role := range roles {
+		services = append(services, awsecs.FargateService_FromFargateServiceAttributes(stack, jsii.String("Service-"+role), &awsecs.FargateServiceAttributes{
+			Cluster: cluster, ServiceName: compute.Read(stack, compute.Shared.ServiceNames[role]),
+		}))
 	}
 	// The role the CDK bootstrap gives CloudFormation: the Deploy stage
 	// updates the Compute stack with it, as "cdk deploy" does.
@@ -77,7 +95,7 @@ func NewPipelineStack(scope constructs.Construct, cfg *Config, net *NetworkStack
 		ConnectionArn:          p.ConnectionArn,
 		Repository:             p.Repository,
 		Branch:                 p.Branch,
-		ImageRepository:        registry.Repository,
+		ImageRepository:        registry.ImportRepository(stack),
 		Arm64:                  cfg.Compute.CpuArchitecture == "ARM64",
 		Dockerfile:             p.Dockerfile,
 		DockerContext:          p.DockerContext,
@@ -86,16 +104,17 @@ func NewPipelineStack(scope constructs.Construct, cfg *Config, net *NetworkStack
 		NodeVersion:            p.NodeVersion,
 		Frontends:              frontends,
 		ManualApproval:         p.ManualApproval,
-		Cluster:                compute.Cluster,
+		Cluster:                cluster,
 		Migration:              compute.Migration.Task().TaskDefinition(),
 		StaticFiles:            compute.StaticFiles.Task().TaskDefinition(),
 		TaskTimeoutMinutes:     p.TaskTimeoutMinutes,
 		DeployTimeoutMinutes:   p.DeployTimeoutMinutes,
 		ReleaseProjectName:     cfg.StackName("release"),
-		MigrationSubnets:       net.Vpc.SelectSubnets(&awsec2.SubnetSelection{SubnetGroupName: jsii.String(network.PrivateSubnets)}).SubnetIds,
+		MigrationSubnets:       readSharedList(stack, net.Stack, net.PrivateSubnetsParameter),
 		MigrationSecurityGroup: data.TaskSecurityGroups.Migration,
 		ComputeStackName:       cfg.StackName(ComputeLayer),
 		TagParameterName:       registry.ImageTagParameterName,
+		StackParameterNames:    compute.DeployTimeParameters,
 		Services:               services,
 		DeployRoleArn:          deployRole,
 		Notifications:          topic,
@@ -110,7 +129,10 @@ func NewPipelineStack(scope constructs.Construct, cfg *Config, net *NetworkStack
 	output(stack, "ReleaseCommand", "Releases an image already in the repository by hand, as the pipeline's Release step does (frontends excepted); set SHA to its tag",
 		jsii.String(ReleaseCommand(cfg.StackName("release"))))
 	suppressPipelineFindings(pipeline)
-	return &PipelineStack{Stack: stack, Pipeline: pipeline, Notifications: topic}, nil
+	return &PipelineStack{
+		Stack: stack, Pipeline: pipeline, Notifications: topic,
+		PipelineNameParameter: share(stack, cfg, PipelineLayer, "PipelineName", pipeline.Pipeline().PipelineName()),
+	}, nil
 }
 
 // ReleaseCommand is the shell command that starts the Release project by
@@ -150,8 +172,8 @@ func suppressPipelineFindings(p *releasepipeline.Pipeline) {
 			"the stack ARN ends in its generated id; the frontend buckets' objects are what a publish writes; the CDK bootstrap's version parameter is named by its qualifier.",
 		"Resource::*",
 		matching(`/^Resource::arn:aws:ecs:[a-z0-9-]+:[0-9]{12}:task-definition\/[a-z0-9-]+-(migrate|static):\*$/g`),
-		matching(`/^Resource::arn:aws:ecs:[a-z0-9-]+:[0-9]{12}:task\/<Cluster[0-9A-F]{8}>\/\*$/g`),
+		matching(`/^Resource::arn:aws:ecs:[a-z0-9-]+:[0-9]{12}:task\/<SsmParameterValue[a-z0-9]+sharedcomputeClusterName[0-9A-F]+Parameter>\/\*$/g`),
 		matching(`/^Resource::arn:aws:cloudformation:[a-z0-9-]+:[0-9]{12}:stack\/[a-z0-9-]+-compute\/\*$/g`),
-		matching(`/^Resource::<App[A-Za-z0-9]+Bucket[0-9A-F]{8}\.Arn>\/\*$/g`),
+		matching(`/^Resource::arn:aws:s3:::<SsmParameterValue[a-z0-9]+sharedfrontend[A-Za-z0-9]+BucketName[0-9A-F]+Parameter>\/\*$/g`),
 		matching(`/^Resource::arn:aws:ssm:[a-z0-9-]+:[0-9]{12}:parameter\/cdk-bootstrap\/\*$/g`))
 }

@@ -28,6 +28,11 @@ type RegistryStack struct {
 	Stack awscdk.Stack
 	// Repository holds the Django image, tagged by git commit.
 	Repository awsecr.Repository
+	// RepositoryName is the repository's name, which config determines:
+	// later stacks import the repository by it, so that an image URI is a
+	// plain string (ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME) instead of
+	// a function of a cross-stack reference.
+	RepositoryName string
 	// ImageTagParameterName is the SSM parameter whose value is the tag of
 	// the image the services run: the single owner of that tag.
 	ImageTagParameterName string
@@ -37,7 +42,9 @@ type RegistryStack struct {
 func NewRegistryStack(scope constructs.Construct, cfg *Config) *RegistryStack {
 	stack := newStack(scope, cfg, RegistryLayer, "ECR repository of the Django image and the released image tag")
 	destroy := cfg.Removal() == awscdk.RemovalPolicy_DESTROY
+	repositoryName := cfg.StackName("django")
 	repository := awsecr.NewRepository(stack, jsii.String("Django"), &awsecr.RepositoryProps{
+		RepositoryName: jsii.String(repositoryName),
 		// Tags are git commits: a pushed tag never changes meaning. The one
 		// exception is the build's layer cache, rewritten by every build.
 		ImageTagMutability: awsecr.TagMutability_IMMUTABLE_WITH_EXCLUSION,
@@ -109,7 +116,7 @@ func NewRegistryStack(scope constructs.Construct, cfg *Config) *RegistryStack {
 	})
 	suppressImageTagFindings(stack)
 	output(stack, "RepositoryUri", "Repository of the Django image; push <uri>:<git sha>", repository.RepositoryUri())
-	return &RegistryStack{Stack: stack, Repository: repository, ImageTagParameterName: name}
+	return &RegistryStack{Stack: stack, Repository: repository, RepositoryName: repositoryName, ImageTagParameterName: name}
 }
 
 // suppressImageTagFindings records why cdk-nag's findings on the function
@@ -126,4 +133,11 @@ func suppressImageTagFindings(stack awscdk.Stack) {
 			suppress(fn, "AwsSolutions-L1", "aws-cdk-lib's AwsCustomResource function runs the Node.js runtime that this CDK version pins; it runs once, when the parameter is created.")
 		}
 	}
+}
+
+// ImportRepository returns the repository as a reference of stack, built
+// from its name alone; stack then deploys after the Registry stack.
+func (r *RegistryStack) ImportRepository(stack awscdk.Stack) awsecr.IRepository {
+	stack.AddStackDependency(r.Stack, jsii.String("uses the image repository "+r.RepositoryName))
+	return awsecr.Repository_FromRepositoryName(stack, jsii.String("Repository"), jsii.String(r.RepositoryName))
 }

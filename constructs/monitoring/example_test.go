@@ -28,14 +28,14 @@ func Example() {
 	})
 
 	if _, err := monitoring.New(stack, "Monitoring", &monitoring.Props{
-		Topic:        awssns.NewTopic(stack, jsii.String("Alarms"), nil),
-		Name:         "shop-production",
-		LoadBalancer: web.LoadBalancer(),
-		Targets:      web.TargetGroup(),
-		Cluster:      cluster,
-		Services:     []monitoring.Service{{Name: "web", Service: web.Service()}},
-		Database:     monitoring.Database{Instance: db, StorageGiB: 100, MemoryGiB: 16, MaxConnections: 1700},
-		Thresholds:   monitoring.Thresholds{LatencyP95Seconds: 0.5},
+		Topic:                awssns.NewTopic(stack, jsii.String("Alarms"), nil),
+		Name:                 "shop-production",
+		LoadBalancerFullName: web.LoadBalancer().LoadBalancerFullName(),
+		TargetGroupFullName:  web.TargetGroup().TargetGroupFullName(),
+		ClusterName:          cluster.ClusterName(),
+		Services:             []monitoring.Service{{Name: "web", ServiceName: web.Service().ServiceName()}},
+		Database:             monitoring.Database{InstanceIdentifier: db.InstanceIdentifier(), StorageGiB: 100, MemoryGiB: 16, MaxConnections: 1700},
+		Thresholds:           monitoring.Thresholds{LatencyP95Seconds: 0.5},
 	}); err != nil {
 		log.Fatal(err)
 	}

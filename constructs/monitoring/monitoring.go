@@ -10,12 +10,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -43,8 +39,9 @@ type Thresholds struct {
 // Service is an ECS service to watch.
 type Service struct {
 	// Name in alarm names and on the dashboard, such as "web".
-	Name    string
-	Service awsecs.BaseService
+	Name string
+	// ServiceName is the ECS service's name.
+	ServiceName *string
 }
 
 // Queue is a Celery queue to watch.
@@ -56,10 +53,11 @@ type Queue struct {
 
 // Database is the PostgreSQL instance to watch.
 type Database struct {
-	Instance       awsrds.IDatabaseInstance
-	StorageGiB     int // allocated storage
-	MemoryGiB      int // the instance class's memory
-	MaxConnections int // max_connections
+	// InstanceIdentifier is the RDS instance's identifier.
+	InstanceIdentifier *string
+	StorageGiB         int // allocated storage
+	MemoryGiB          int // the instance class's memory
+	MaxConnections     int // max_connections
 }
 
 // Props configures Monitoring.
@@ -68,11 +66,12 @@ type Props struct {
 	Topic awssns.ITopic
 	// Name starts the alarm names and names the dashboard. Required.
 	Name string
-	// LoadBalancer and Targets are the web service's. Required.
-	LoadBalancer awselasticloadbalancingv2.IApplicationLoadBalancer
-	Targets      awselasticloadbalancingv2.IApplicationTargetGroup
-	// Cluster holds the services. Required.
-	Cluster awsecs.ICluster
+	// LoadBalancerFullName (app/<name>/<id>) and TargetGroupFullName
+	// (targetgroup/<name>/<id>) are the web service's metric dimensions.
+	// Names, not constructs: they may be values read at deploy time. Required.
+	LoadBalancerFullName, TargetGroupFullName *string
+	// ClusterName is the cluster that runs the services. Required.
+	ClusterName *string
 	// Services are the web service, the workers and beat. Required.
 	Services []Service
 	// Queues are the Celery queues. Default: none.
@@ -81,8 +80,8 @@ type Props struct {
 	Database Database
 	// CacheNodes are the ElastiCache node ids (CacheClusterId). Default: none.
 	CacheNodes []string
-	// Pipeline is the release pipeline. Default: none.
-	Pipeline awscodepipeline.IPipeline
+	// PipelineName is the release pipeline's. Default: none.
+	PipelineName *string
 	// Thresholds of the alarms.
 	Thresholds Thresholds
 }
@@ -134,11 +133,11 @@ func New(scope constructs.Construct, id string, props *Props) (*Monitoring, erro
 	}
 
 	// The request path.
-	lb, targets := p.LoadBalancer.Metrics(), p.Targets.Metrics()
+	lb, targets := p.loadBalancerMetrics(), p.targetMetrics()
 	alarm("alb-5xx", "The load balancer answers 5xx (no healthy task, or tasks failing): check the web service's tasks and health checks",
-		percentOf("ALB 5xx %", lb.HttpCodeElb(awselasticloadbalancingv2.HttpCodeElb_ELB_5XX_COUNT, sum), lb.RequestCount(sum)), above, t.Alb5xxPercent, 1)
+		percentOf("ALB 5xx %", lb.Elb5xxCount(sum), lb.RequestCount(sum)), above, t.Alb5xxPercent, 1)
 	alarm("target-5xx", "Django answers 5xx: read the web logs and Sentry for the exception",
-		percentOf("Django 5xx %", targets.HttpCodeTarget(awselasticloadbalancingv2.HttpCodeTarget_TARGET_5XX_COUNT, sum), targets.RequestCount(sum)), above, t.Target5xxPercent, 1)
+		percentOf("Django 5xx %", targets.Target5xxCount(sum), targets.RequestCount(sum)), above, t.Target5xxPercent, 1)
 	alarm("latency-p95", "Slow responses (p95): look for slow queries in the PostgreSQL log and for saturated web tasks",
 		targets.TargetResponseTime(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("p95")}), above, t.LatencyP95Seconds, 3)
 	alarm("latency-p99", "Slow responses (p99): a few requests are very slow; look for slow views and queries",
@@ -150,13 +149,13 @@ func New(scope constructs.Construct, id string, props *Props) (*Monitoring, erro
 	for _, s := range p.Services {
 		max := &awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Average")}
 		alarm(s.Name+"-cpu", "The "+s.Name+" tasks are CPU bound: autoscaling is at its maximum or too slow; raise maxTasks or the task size",
-			s.Service.MetricCpuUtilization(max), above, t.ServiceCpuPercent, 3)
+			p.serviceMetric(s, "CPUUtilization", max), above, t.ServiceCpuPercent, 3)
 		alarm(s.Name+"-memory", "The "+s.Name+" tasks are short of memory (a leak, or too many workers): raise the memory or recycle workers",
-			s.Service.MetricMemoryUtilization(max), above, t.ServiceMemoryPercent, 3)
+			p.serviceMetric(s, "MemoryUtilization", max), above, t.ServiceMemoryPercent, 3)
 		insights := func(name string) awscloudwatch.Metric {
 			return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 				Namespace: jsii.String("ECS/ContainerInsights"), MetricName: jsii.String(name), Period: five, Statistic: jsii.String("Average"),
-				DimensionsMap: &map[string]*string{"ClusterName": p.Cluster.ClusterName(), "ServiceName": s.Service.ServiceName()},
+				DimensionsMap: &map[string]*string{"ClusterName": p.ClusterName, "ServiceName": s.ServiceName},
 			})
 		}
 		alarm(s.Name+"-tasks-missing", "Fewer "+s.Name+" tasks run than desired for 15 minutes: tasks crash at start (read their stopped reason) or capacity is short",
@@ -179,13 +178,13 @@ func New(scope constructs.Construct, id string, props *Props) (*Monitoring, erro
 	db := p.Database
 	dbAvg := &awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Average")}
 	alarm("database-cpu", "PostgreSQL is CPU bound: find the heavy queries in Performance Insights and the slow query log",
-		db.Instance.MetricCPUUtilization(dbAvg), above, t.DatabaseCpuPercent, 3)
+		p.databaseMetric("CPUUtilization", dbAvg), above, t.DatabaseCpuPercent, 3)
 	alarm("database-storage", "PostgreSQL storage is running out: storage autoscaling is at its maximum (database.maxAllocatedStorageGiB)",
-		db.Instance.MetricFreeStorageSpace(dbAvg), below, float64(db.StorageGiB)*gib*t.DatabaseFreeStoragePct/100, 1)
+		p.databaseMetric("FreeStorageSpace", dbAvg), below, float64(db.StorageGiB)*gib*t.DatabaseFreeStoragePct/100, 1)
 	alarm("database-memory", "PostgreSQL is short of memory: too many connections or a larger class is due",
-		db.Instance.MetricFreeableMemory(dbAvg), below, float64(db.MemoryGiB)*gib*t.DatabaseFreeMemoryPct/100, 3)
+		p.databaseMetric("FreeableMemory", dbAvg), below, float64(db.MemoryGiB)*gib*t.DatabaseFreeMemoryPct/100, 3)
 	alarm("database-connections", "PostgreSQL connections near max_connections: lower web or worker concurrency, or turn on database.proxy",
-		db.Instance.MetricDatabaseConnections(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Maximum")}), above, float64(db.MaxConnections)*t.DatabaseConnectionsPct/100, 2)
+		p.databaseMetric("DatabaseConnections", &awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Maximum")}), above, float64(db.MaxConnections)*t.DatabaseConnectionsPct/100, 2)
 	for _, node := range p.CacheNodes {
 		metric := func(name, statistic string) awscloudwatch.Metric {
 			return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
@@ -202,7 +201,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Monitoring, erro
 	}
 
 	// The releases.
-	if p.Pipeline != nil {
+	if p.PipelineName != nil {
 		// In this construct's stack: the pipeline's own OnStateChange would
 		// put the rule in the pipeline's stack, pointing back at this one.
 		awsevents.NewRule(construct, jsii.String("ReleaseFailed"), &awsevents.RuleProps{
@@ -210,8 +209,10 @@ func New(scope constructs.Construct, id string, props *Props) (*Monitoring, erro
 			EventPattern: &awsevents.EventPattern{
 				Source:     jsii.Strings("aws.codepipeline"),
 				DetailType: jsii.Strings("CodePipeline Pipeline Execution State Change"),
-				Resources:  jsii.Strings(*p.Pipeline.PipelineArn()),
-				Detail:     &map[string]any{"state": []string{"FAILED"}},
+				Resources: jsii.Strings(*awscdk.Stack_Of(construct).FormatArn(&awscdk.ArnComponents{
+					Service: jsii.String("codepipeline"), Resource: p.PipelineName,
+				})),
+				Detail: &map[string]any{"state": []string{"FAILED"}},
 			},
 			Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSnsTopic(p.Topic, nil)},
 		})
@@ -231,24 +232,24 @@ func dashboard(scope constructs.Construct, p *Props, alarms []awscloudwatch.Alar
 	graph := func(title string, metrics ...awscloudwatch.IMetric) awscloudwatch.IWidget {
 		return awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{Title: jsii.String(title), Left: &metrics, Width: jsii.Number(8)})
 	}
-	lb, targets := p.LoadBalancer.Metrics(), p.Targets.Metrics()
+	lb, targets := p.loadBalancerMetrics(), p.targetMetrics()
 	d := awscloudwatch.NewDashboard(scope, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
 		DashboardName: jsii.String(p.Name),
 	})
 	d.AddWidgets(awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{Markdown: jsii.String("## Request path: load balancer → web"), Width: jsii.Number(24), Height: jsii.Number(1)}))
 	d.AddWidgets(
-		graph("Requests and errors", lb.RequestCount(opts("Sum")), lb.HttpCodeElb(awselasticloadbalancingv2.HttpCodeElb_ELB_5XX_COUNT, opts("Sum")),
-			targets.HttpCodeTarget(awselasticloadbalancingv2.HttpCodeTarget_TARGET_5XX_COUNT, opts("Sum"))),
+		graph("Requests and errors", lb.RequestCount(opts("Sum")), lb.Elb5xxCount(opts("Sum")),
+			targets.Target5xxCount(opts("Sum"))),
 		graph("Response time (s)", targets.TargetResponseTime(opts("p50")), targets.TargetResponseTime(opts("p95")), targets.TargetResponseTime(opts("p99"))),
 		graph("Healthy and unhealthy tasks", targets.HealthyHostCount(opts("Average")), targets.UnhealthyHostCount(opts("Maximum"))),
 	)
 	var cpu, memory, deployments []awscloudwatch.IMetric
 	for _, s := range p.Services {
-		cpu = append(cpu, s.Service.MetricCpuUtilization(opts("Average")))
-		memory = append(memory, s.Service.MetricMemoryUtilization(opts("Average")))
+		cpu = append(cpu, p.serviceMetric(s, "CPUUtilization", opts("Average")))
+		memory = append(memory, p.serviceMetric(s, "MemoryUtilization", opts("Average")))
 		deployments = append(deployments, awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 			Namespace: jsii.String("ECS/ContainerInsights"), MetricName: jsii.String("DeploymentCount"), Period: five, Statistic: jsii.String("Maximum"),
-			DimensionsMap: &map[string]*string{"ClusterName": p.Cluster.ClusterName(), "ServiceName": s.Service.ServiceName()},
+			DimensionsMap: &map[string]*string{"ClusterName": p.ClusterName, "ServiceName": s.ServiceName},
 			Label:         jsii.String(s.Name),
 		}))
 	}
@@ -262,9 +263,8 @@ func dashboard(scope constructs.Construct, p *Props, alarms []awscloudwatch.Alar
 		d.AddWidgets(graph("Queue depth", depth...), graph("Oldest message age (s)", age...))
 	}
 	d.AddWidgets(awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{Markdown: jsii.String("## Data: PostgreSQL and cache"), Width: jsii.Number(24), Height: jsii.Number(1)}))
-	db := p.Database.Instance
-	d.AddWidgets(graph("PostgreSQL CPU %", db.MetricCPUUtilization(opts("Average"))), graph("PostgreSQL connections", db.MetricDatabaseConnections(opts("Maximum"))),
-		graph("PostgreSQL free storage (bytes)", db.MetricFreeStorageSpace(opts("Minimum"))))
+	d.AddWidgets(graph("PostgreSQL CPU %", p.databaseMetric("CPUUtilization", opts("Average"))), graph("PostgreSQL connections", p.databaseMetric("DatabaseConnections", opts("Maximum"))),
+		graph("PostgreSQL free storage (bytes)", p.databaseMetric("FreeStorageSpace", opts("Minimum"))))
 	var cacheCPU, cacheMemory []awscloudwatch.IMetric
 	for _, node := range p.CacheNodes {
 		dims := &map[string]*string{"CacheClusterId": jsii.String(node)}
@@ -312,10 +312,69 @@ func (props *Props) withDefaults() (Props, error) {
 		return p, fmt.Errorf("monitoring.Props.Topic: required")
 	case p.Name == "":
 		return p, fmt.Errorf("monitoring.Props.Name: required")
-	case p.LoadBalancer == nil || p.Targets == nil || p.Cluster == nil:
-		return p, fmt.Errorf("monitoring.Props: LoadBalancer, Targets and Cluster are required")
-	case p.Database.Instance == nil || p.Database.StorageGiB < 1 || p.Database.MemoryGiB < 1 || p.Database.MaxConnections < 1:
-		return p, fmt.Errorf("monitoring.Props.Database: Instance, StorageGiB, MemoryGiB and MaxConnections are required")
+	case p.LoadBalancerFullName == nil || p.TargetGroupFullName == nil || p.ClusterName == nil:
+		return p, fmt.Errorf("monitoring.Props: LoadBalancerFullName, TargetGroupFullName and ClusterName are required")
+	case p.Database.InstanceIdentifier == nil || p.Database.StorageGiB < 1 || p.Database.MemoryGiB < 1 || p.Database.MaxConnections < 1:
+		return p, fmt.Errorf("monitoring.Props.Database: InstanceIdentifier, StorageGiB, MemoryGiB and MaxConnections are required")
 	}
 	return p, nil
+}
+
+// elbMetrics builds the AWS/ApplicationELB metrics of one set of dimensions,
+// as CDK's load balancer and target group metrics do.
+type elbMetrics map[string]*string
+
+func (p *Props) loadBalancerMetrics() elbMetrics {
+	return elbMetrics{"LoadBalancer": p.LoadBalancerFullName}
+}
+
+func (p *Props) targetMetrics() elbMetrics {
+	return elbMetrics{"LoadBalancer": p.LoadBalancerFullName, "TargetGroup": p.TargetGroupFullName}
+}
+
+func (e elbMetrics) metric(name string, opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace: jsii.String("AWS/ApplicationELB"), MetricName: jsii.String(name), DimensionsMap: (*map[string]*string)(&e),
+		Period: opts.Period, Statistic: opts.Statistic,
+	})
+}
+
+func (e elbMetrics) RequestCount(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return e.metric("RequestCount", opts)
+}
+
+func (e elbMetrics) Elb5xxCount(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return e.metric("HTTPCode_ELB_5XX_Count", opts)
+}
+
+func (e elbMetrics) Target5xxCount(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return e.metric("HTTPCode_Target_5XX_Count", opts)
+}
+
+func (e elbMetrics) TargetResponseTime(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return e.metric("TargetResponseTime", opts)
+}
+
+func (e elbMetrics) HealthyHostCount(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return e.metric("HealthyHostCount", opts)
+}
+
+func (e elbMetrics) UnhealthyHostCount(opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return e.metric("UnHealthyHostCount", opts)
+}
+
+// serviceMetric is an AWS/ECS metric of service s.
+func (p *Props) serviceMetric(s Service, name string, opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace: jsii.String("AWS/ECS"), MetricName: jsii.String(name), Period: opts.Period, Statistic: opts.Statistic,
+		DimensionsMap: &map[string]*string{"ClusterName": p.ClusterName, "ServiceName": s.ServiceName},
+	})
+}
+
+// databaseMetric is an AWS/RDS metric of the database instance.
+func (p *Props) databaseMetric(name string, opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace: jsii.String("AWS/RDS"), MetricName: jsii.String(name), Period: opts.Period, Statistic: opts.Statistic,
+		DimensionsMap: &map[string]*string{"DBInstanceIdentifier": p.Database.InstanceIdentifier},
+	})
 }

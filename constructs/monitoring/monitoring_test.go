@@ -12,7 +12,7 @@ func TestPropsValidation(t *testing.T) {
 	for props, want := range map[*Props]string{
 		{}:                          "monitoring.Props.Topic: required",
 		{Topic: placeholderTopic{}}: "monitoring.Props.Name: required",
-		{Topic: placeholderTopic{}, Name: "shop"}: "monitoring.Props: LoadBalancer, Targets and Cluster are required",
+		{Topic: placeholderTopic{}, Name: "shop"}: "monitoring.Props: LoadBalancerFullName, TargetGroupFullName and ClusterName are required",
 	} {
 		if _, err := New(nil, "Monitoring", props); err == nil || err.Error() != want {
 			t.Errorf("error %v, want %s", err, want)

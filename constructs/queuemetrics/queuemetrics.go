@@ -169,11 +169,18 @@ func (q *QueueMetrics) OldestMessageAge(queue string) awscloudwatch.Metric {
 }
 
 func (q *QueueMetrics) metric(name, queue string) awscloudwatch.Metric {
+	return q.ClusterMetric(name, queue, q.props.Cluster.ClusterName())
+}
+
+// ClusterMetric is metric name (QueueDepthMetric, OldestAgeMetric) of
+// queue with the cluster given by its name: in another stack, a name read
+// there rather than a reference to this one.
+func (q *QueueMetrics) ClusterMetric(name, queue string, clusterName *string) awscloudwatch.Metric {
 	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 		Namespace:  jsii.String(q.props.Namespace),
 		MetricName: jsii.String(name),
 		DimensionsMap: &map[string]*string{
-			"Cluster": q.props.Cluster.ClusterName(),
+			"Cluster": clusterName,
 			"Queue":   jsii.String(queue),
 		},
 		Statistic: jsii.String("Average"),

@@ -112,6 +112,10 @@ type Props struct {
 	ComputeStackName string
 	// TagParameterName is the SSM parameter that holds the released tag. Required.
 	TagParameterName string
+	// StackParameterNames are further SSM parameters that the Compute
+	// stack's template reads at deploy time (values of earlier stacks).
+	// Default: none.
+	StackParameterNames []string
 	// Services are checked after the deploy: each must run the new image. Required.
 	Services []awsecs.IBaseService
 	// DeployRoleArn is the role CloudFormation updates the Compute stack
@@ -457,8 +461,13 @@ func (p *Props) grantRelease(stack awscdk.Stack, release awscodebuild.Project) {
 	tagParameter := arn("ssm", "parameter", strings.TrimPrefix(p.TagParameterName, "/"))
 	statement([]string{"ssm:GetParameter", "ssm:PutParameter"}, []*string{tagParameter}, nil)
 	// CloudFormation resolves the Compute stack's SSM parameters (the image
-	// tag, the bootstrap version) with the caller's permissions.
-	statement([]string{"ssm:GetParameters"}, []*string{tagParameter, arn("ssm", "parameter", "cdk-bootstrap/*")}, nil)
+	// tag, the bootstrap version, the values of earlier stacks) with the
+	// caller's permissions.
+	resolved := []*string{tagParameter, arn("ssm", "parameter", "cdk-bootstrap/*")}
+	for _, name := range p.StackParameterNames {
+		resolved = append(resolved, arn("ssm", "parameter", strings.TrimPrefix(name, "/")))
+	}
+	statement([]string{"ssm:GetParameters"}, resolved, nil)
 	statement([]string{"cloudformation:DescribeStacks", "cloudformation:UpdateStack", "cloudformation:CancelUpdateStack"},
 		[]*string{arn("cloudformation", "stack", p.ComputeStackName+"/*")}, nil)
 	statement([]string{"iam:PassRole"}, []*string{p.DeployRoleArn},

@@ -2,8 +2,9 @@
 
 The resolver knows the intrinsic functions the templates use (Ref,
 Fn::GetAtt, Fn::Join, Fn::Sub, Fn::Select, Fn::Split, Fn::GetStackOutput,
-Fn::ImportValue, Fn::Base64) and `{{resolve:secretsmanager:...}}` dynamic
-references. Resources are mapped to local stand-ins: generated secrets get a
+Fn::ImportValue, Fn::Base64), `{{resolve:secretsmanager:...}}` dynamic
+references and parameters of type AWS::SSM::Parameter::Value<...> (the
+AWS::SSM::Parameter of the assembly that they name). Resources are mapped to local stand-ins: generated secrets get a
 locally generated value that honours their GenerateSecretString, the
 database and cache endpoints are the local servers, buckets and services get
 made-up names. Anything else fails loudly with Unresolvable.
@@ -151,6 +152,17 @@ class Resolver:
                 return stack, lid
         raise Unresolvable(f"no AWS::SSM::Parameter in the assembly is named {name}")
 
+    def ssm_value(self, name):
+        """The value of the AWS::SSM::Parameter named name, or None when no
+        stack of the assembly creates it (the image tag's is created by a
+        custom resource)."""
+        try:
+            stack, lid = self.parameter_by_name(name)
+        except Unresolvable:
+            return None
+        value = self.evaluate(stack, stack.resources[lid]["Properties"]["Value"])
+        return ",".join(value) if isinstance(value, list) else value
+
     # -- Ref and GetAtt --------------------------------------------------
     def _made_up(self, stack, lid, suffix=""):
         base = re.sub(r"[^a-z0-9-]", "", f"{stack.name}-{lid}".lower())[:50]
@@ -174,6 +186,12 @@ class Resolver:
             param = stack.template["Parameters"][lid]
             if "Default" not in param:
                 raise Unresolvable(f"parameter {lid} of {stack.name} has no default")
+            if param.get("Type", "").startswith("AWS::SSM::Parameter::Value<"):
+                # CloudFormation reads the SSM parameter the default names,
+                # at deploy time: the value an earlier stack wrote there.
+                value = self.ssm_value(param["Default"])
+                if value is not None:
+                    return value.split(",") if "<List<" in param["Type"] else value
             return param["Default"]
         if lid not in stack.resources:
             raise Unresolvable(f"Ref {lid}: no such resource or parameter in {stack.name}")
