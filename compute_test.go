@@ -191,10 +191,16 @@ func TestWebService(t *testing.T) {
 				!strings.Contains(jsonOf(tg["TargetGroupAttributes"]), `{"Key":"deregistration_delay.timeout_seconds","Value":"30"}`) {
 				t.Errorf("target group %v", tg)
 			}
-			// No certificate configured: plain HTTP on 80, nothing else.
+			// Dev (plainHttpOrigin): plain HTTP on 80. Elsewhere CloudFront
+			// reaches the load balancer over TLS: HTTPS on 443 with the certificate.
 			_, listener := only(t, tmpl, "AWS::ElasticLoadBalancingV2::Listener")
-			if p := props(listener); p["Port"] != 80.0 || p["Protocol"] != "HTTP" {
-				t.Errorf("listener %v", p)
+			wantPort, wantProtocol := 443.0, "HTTPS"
+			if env == "dev" {
+				wantPort, wantProtocol = 80.0, "HTTP"
+			}
+			if p := props(listener); p["Port"] != wantPort || p["Protocol"] != wantProtocol ||
+				(env != "dev" && !strings.Contains(jsonOf(p["Certificates"]), ":certificate/")) {
+				t.Errorf("listener %v, want %s on %v", p, wantProtocol, wantPort)
 			}
 
 			target := props(byPrefix(t, tmpl, "AWS::ApplicationAutoScaling::ScalableTarget", "WebService"))

@@ -88,8 +88,14 @@ func TestFrontendDistribution(t *testing.T) {
 					t.Errorf("%s: %v", path, b)
 				}
 				origin := originOf(t, config, b)
-				if !strings.Contains(jsonOf(origin["DomainName"]), "WebServiceLB") || !strings.Contains(jsonOf(origin["OriginCustomHeaders"]), `"HeaderName":"X-Origin-Verify"`) {
-					t.Errorf("%s does not go to the load balancer with the origin header: %v", path, origin)
+				// Outside dev, over TLS to the name the load balancer's certificate covers.
+				wantDomain, wantProtocol := synth(t, env).cfg.Compute.Web.OriginDomainName, "https-only"
+				if env == "dev" {
+					wantDomain, wantProtocol = "WebServiceLB", "http-only"
+				}
+				if !strings.Contains(jsonOf(origin["DomainName"]), wantDomain) || !strings.Contains(jsonOf(origin["OriginCustomHeaders"]), `"HeaderName":"X-Origin-Verify"`) ||
+					!strings.Contains(jsonOf(origin["CustomOriginConfig"]), `"OriginProtocolPolicy":"`+wantProtocol+`"`) {
+					t.Errorf("%s does not go to the load balancer (%s, %s) with the origin header: %v", path, wantDomain, wantProtocol, origin)
 				}
 				if !strings.Contains(jsonOf(b["FunctionAssociations"]), "ForwardHost") {
 					t.Errorf("%s: the viewer's host is not forwarded", path)
@@ -154,8 +160,12 @@ func TestLoadBalancerOnlyFromCloudFront(t *testing.T) {
 		tmpl := synth(t, env).template(t, stacks.ComputeLayer)
 		for id, rule := range resources(tmpl, "AWS::EC2::SecurityGroupIngress") {
 			p := props(rule)
+			port := 443.0
+			if env == "dev" {
+				port = 80.0
+			}
 			if strings.Contains(jsonOf(p["GroupId"]), "WebServiceLBSecurityGroup") &&
-				(p["SourcePrefixListId"] != "pl-3b927c52" || p["FromPort"] != 80.0) {
+				(p["SourcePrefixListId"] != "pl-3b927c52" || p["FromPort"] != port) {
 				t.Errorf("%s: load balancer ingress %s %v", env, id, p)
 			}
 		}

@@ -222,6 +222,9 @@ type WebConfig struct {
 	// OriginDomainName is the load balancer's name in DNS, covered by its
 	// certificate, for CloudFront to reach it over HTTPS.
 	OriginDomainName string `json:"originDomainName"`
+	// PlainHTTPOrigin lets CloudFront reach the load balancer over plain
+	// HTTP: for a disposable environment only.
+	PlainHTTPOrigin bool `json:"plainHttpOrigin"`
 	// DeploymentAlarms roll a web deployment back on errors or latency.
 	DeploymentAlarms DeploymentAlarmsConfig `json:"deploymentAlarms"`
 }
@@ -957,6 +960,15 @@ func (c *Config) validateFrontend(v *validator) {
 	}
 	if w.OriginDomainName != "" && !hostPattern.MatchString(w.OriginDomainName) {
 		v.fail("compute.web.originDomainName", "%q is not a domain name", w.OriginDomainName)
+	}
+	switch {
+	case w.OriginDomainName != "" && w.CertificateArn == "":
+		v.fail("compute.web.certificateArn", "empty, but compute.web.originDomainName %q makes CloudFront reach the load balancer over HTTPS: give the certificate that covers that name", w.OriginDomainName)
+	case w.OriginDomainName == "" && !w.PlainHTTPOrigin:
+		v.fail("compute.web.originDomainName", "empty: CloudFront would reach the load balancer over plain HTTP, and session cookies, CSRF tokens and the origin secret would cross that leg in clear text. "+
+			"Set compute.web.certificateArn and originDomainName (a DNS name the certificate covers, pointing at the load balancer); only a disposable environment may set compute.web.plainHttpOrigin: true instead")
+	case w.OriginDomainName != "" && w.PlainHTTPOrigin:
+		v.fail("compute.web.plainHttpOrigin", "true, but compute.web.originDomainName %q makes the origin HTTPS: remove one", w.OriginDomainName)
 	}
 	if w.RequestBudgetSeconds >= cloudFrontReadTimeout {
 		v.fail("compute.web.requestBudgetSeconds", "%d is not below CloudFront's %d s wait for a response; requests that slow fail at the edge", w.RequestBudgetSeconds, cloudFrontReadTimeout)
