@@ -502,6 +502,8 @@ func TestBadConfig(t *testing.T) {
 				"Set compute.web.certificateArn and originDomainName (a DNS name the certificate covers, pointing at the load balancer); only a disposable environment may set compute.web.plainHttpOrigin: true instead"},
 		{"HTTPS origin without a certificate", set("environments.dev.compute.web.plainHttpOrigin", false, "environments.dev.compute.web.originDomainName", "origin.dev.example.com"),
 			`defaults.compute.web.certificateArn: empty, but compute.web.originDomainName "origin.dev.example.com" makes CloudFront reach the load balancer over HTTPS: give the certificate that covers that name`},
+		{"origin secret version", set("environments.dev.compute.web.originSecretVersions", []any{"v2"}),
+			`environments.dev.compute.web.originSecretVersions[0]: "v2" is not a Secrets Manager version id (the VersionId that put-secret-value prints)`},
 		{"nobody reaches Django", set("environments.dev.frontend", map[string]any{"apps": []any{}}),
 			"defaults.compute.web.publicAlb: false, but no frontend.apps put CloudFront in front of the load balancer: nobody could reach Django; set it to true or add an app"},
 		{"frontend certificate outside us-east-1", set("environments.dev.frontend", map[string]any{"apps": []any{map[string]any{"name": "web", "buildDir": "apps/web/dist", "domainName": "dev.example.com",

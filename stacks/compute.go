@@ -272,7 +272,9 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 	}
 	if originSecret != nil {
 		webProps.OriginHeader = OriginHeader
-		webProps.OriginHeaderValue = originSecret.SecretValue().UnsafeUnwrap()
+		for _, version := range originSecretVersions(w.OriginSecretVersions) {
+			webProps.OriginHeaderValues = append(webProps.OriginHeaderValues, originSecretValue(originSecret.SecretArn(), version))
+		}
 	}
 	web, err := djangoweb.New(stack, "Web", webProps)
 	if err != nil {
@@ -377,10 +379,32 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 		computeStack.OriginSecret = originSecret
 		computeStack.Shared.OriginSecretArn = shared("OriginSecretArn", originSecret.SecretArn())
 		suppress(originSecret, "AwsSolutions-SMG4",
-			"The header value must change in CloudFront and in the listener rule at once; it is rotated by a deployment, not by a rotation function.")
+			"Rotated by the two-step procedure of compute.web.originSecretVersions (README): CloudFront and the listener read it only when their template changes, which a rotation function cannot make happen.")
 	}
 	suppressComputeFindings(computeStack)
 	return computeStack, nil
+}
+
+// originSecretVersions returns the versions of the origin secret the
+// listener accepts, the first being the one CloudFront sends: the
+// configured version ids, or "" (the current version) when none is set.
+func originSecretVersions(configured []string) []string {
+	if len(configured) == 0 {
+		return []string{""}
+	}
+	return configured
+}
+
+// originSecretValue is a dynamic reference to version of the origin secret
+// at arn ("" for the current one). Naming the version is what makes
+// CloudFormation resolve it again: it re-reads a dynamic reference only
+// when the property that holds it changes.
+func originSecretValue(arn *string, version string) *string {
+	options := &awscdk.SecretsManagerSecretOptions{}
+	if version != "" {
+		options.VersionId = jsii.String(version)
+	}
+	return awscdk.SecretValue_SecretsManager(arn, options).UnsafeUnwrap()
 }
 
 // containerSettings returns the variables every Django container receives:

@@ -222,6 +222,10 @@ type WebConfig struct {
 	// OriginDomainName is the load balancer's name in DNS, covered by its
 	// certificate, for CloudFront to reach it over HTTPS.
 	OriginDomainName string `json:"originDomainName"`
+	// OriginSecretVersions are version ids of the origin secret: CloudFront
+	// sends the first, the load balancer accepts each. Empty: the current
+	// version. Set during a rotation (README).
+	OriginSecretVersions []string `json:"originSecretVersions"`
 	// PlainHTTPOrigin lets CloudFront reach the load balancer over plain
 	// HTTP: for a disposable environment only.
 	PlainHTTPOrigin bool `json:"plainHttpOrigin"`
@@ -386,10 +390,11 @@ var retentionDays = map[int]awslogs.RetentionDays{
 func Retention(days int) awslogs.RetentionDays { return retentionDays[days] }
 
 var (
-	projectPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,18}[a-z0-9]$`)
-	envPattern     = regexp.MustCompile(`^[a-z][a-z0-9]{0,11}$`)
-	accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
-	regionPattern  = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
+	secretVersionPattern = regexp.MustCompile(`^[A-Za-z0-9-]{32,64}$`)
+	projectPattern       = regexp.MustCompile(`^[a-z][a-z0-9-]{0,18}[a-z0-9]$`)
+	envPattern           = regexp.MustCompile(`^[a-z][a-z0-9]{0,11}$`)
+	accountPattern       = regexp.MustCompile(`^[0-9]{12}$`)
+	regionPattern        = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
 )
 
 // LoadConfig builds the Config of the environment named by context[EnvKey]
@@ -960,6 +965,14 @@ func (c *Config) validateFrontend(v *validator) {
 	}
 	if w.OriginDomainName != "" && !hostPattern.MatchString(w.OriginDomainName) {
 		v.fail("compute.web.originDomainName", "%q is not a domain name", w.OriginDomainName)
+	}
+	if len(w.OriginSecretVersions) > djangoweb.MaxOriginHeaderValues {
+		v.fail("compute.web.originSecretVersions", "%d versions; the load balancer accepts at most %d at once (the new one and the one it replaces)", len(w.OriginSecretVersions), djangoweb.MaxOriginHeaderValues)
+	}
+	for i, version := range w.OriginSecretVersions {
+		if !secretVersionPattern.MatchString(version) {
+			v.fail(fmt.Sprintf("compute.web.originSecretVersions[%d]", i), "%q is not a Secrets Manager version id (the VersionId that put-secret-value prints)", version)
+		}
 	}
 	switch {
 	case w.OriginDomainName != "" && w.CertificateArn == "":

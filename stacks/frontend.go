@@ -5,7 +5,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/djangocdk/djangocdk/constructs/frontend"
@@ -70,8 +69,9 @@ func NewFrontendStack(scope constructs.Construct, cfg *Config, data *DataStack, 
 	}
 	if compute.OriginSecret != nil {
 		// A dynamic reference to the secret, by its ARN read at deploy time.
-		secret := awssecretsmanager.Secret_FromSecretCompleteArn(stack, jsii.String("OriginSecret"), compute.Read(stack, compute.Shared.OriginSecretArn))
-		originProps.CustomHeaders = &map[string]*string{OriginHeader: secret.SecretValue().UnsafeUnwrap()}
+		// CloudFront sends the first accepted version.
+		arn := compute.Read(stack, compute.Shared.OriginSecretArn)
+		originProps.CustomHeaders = &map[string]*string{OriginHeader: originSecretValue(arn, originSecretVersions(w.OriginSecretVersions)[0])}
 	}
 	django := &frontend.Django{
 		Origin: awscloudfrontorigins.NewHttpOrigin(originDomain, originProps),

@@ -45,6 +45,10 @@ type Gunicorn struct {
 	GracefulTimeoutSeconds int
 }
 
+// MaxOriginHeaderValues is how many values of the origin header the
+// listener accepts at once (a rule's conditions take five values in all).
+const MaxOriginHeaderValues = 3
+
 // MaxHealthyPercent of the desired count may run during a rolling deploy:
 // new tasks start before old ones stop, so capacity never drops.
 const MaxHealthyPercent = 200
@@ -94,11 +98,12 @@ type Props struct {
 	// list, such as CloudFront's origin-facing list, on its one listener
 	// (no HTTP redirect listener then). Default: "" (open to the internet).
 	OriginPrefixListID string
-	// OriginHeader, with OriginHeaderValue, makes the listener forward only
-	// requests that carry this header with this value (a secret the CDN
-	// adds) and answer 403 to any other. Default: "" (no check).
-	OriginHeader      string
-	OriginHeaderValue *string
+	// OriginHeader, with OriginHeaderValues, makes the listener forward
+	// only requests that carry this header with one of these values (a
+	// secret the CDN adds; two while it is being rotated, at most
+	// MaxOriginHeaderValues) and answer 403 to any other. Default: "" (no check).
+	OriginHeader       string
+	OriginHeaderValues []*string
 	// ExecuteCommand turns on ECS Exec (manage.py shell in a running task);
 	// the cluster's exec configuration encrypts and logs the sessions.
 	// Default: false.
@@ -193,7 +198,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Service, error) 
 		listener := pattern.Listener()
 		listener.AddAction(jsii.String("FromOrigin"), &awselasticloadbalancingv2.AddApplicationActionProps{
 			Priority:   jsii.Number(1),
-			Conditions: &[]awselasticloadbalancingv2.ListenerCondition{awselasticloadbalancingv2.ListenerCondition_HttpHeader(jsii.String(p.OriginHeader), &[]*string{p.OriginHeaderValue})},
+			Conditions: &[]awselasticloadbalancingv2.ListenerCondition{awselasticloadbalancingv2.ListenerCondition_HttpHeader(jsii.String(p.OriginHeader), &p.OriginHeaderValues)},
 			Action:     awselasticloadbalancingv2.ListenerAction_Forward(&[]awselasticloadbalancingv2.IApplicationTargetGroup{pattern.TargetGroup()}, nil),
 		})
 		// Anything that did not come through the CDN. This replaces the
@@ -426,8 +431,10 @@ func (props *Props) withDefaults() (Props, error) {
 		return p, fmt.Errorf("djangoweb.Props.DeregistrationDelaySeconds: %d is outside 0 to 3600", p.DeregistrationDelaySeconds)
 	case p.DeploymentAlarms != nil && p.DeploymentAlarms.NamePrefix == "":
 		return p, fmt.Errorf("djangoweb.Props.DeploymentAlarms.NamePrefix: required")
-	case (p.OriginHeader == "") != (p.OriginHeaderValue == nil):
-		return p, fmt.Errorf("djangoweb.Props.OriginHeader, OriginHeaderValue: set both or neither")
+	case (p.OriginHeader == "") != (len(p.OriginHeaderValues) == 0):
+		return p, fmt.Errorf("djangoweb.Props.OriginHeader, OriginHeaderValues: set both or neither")
+	case len(p.OriginHeaderValues) > MaxOriginHeaderValues:
+		return p, fmt.Errorf("djangoweb.Props.OriginHeaderValues: %d values; a listener rule takes at most %d", len(p.OriginHeaderValues), MaxOriginHeaderValues)
 	case len(problems) > 0:
 		return p, fmt.Errorf("%s", strings.Join(problems, "\n"))
 	}
