@@ -502,8 +502,6 @@ func TestBadConfig(t *testing.T) {
 				"Set compute.web.certificateArn and originDomainName (a DNS name the certificate covers, pointing at the load balancer); only a disposable environment may set compute.web.plainHttpOrigin: true instead"},
 		{"HTTPS origin without a certificate", set("environments.dev.compute.web.plainHttpOrigin", false, "environments.dev.compute.web.originDomainName", "origin.dev.example.com"),
 			`defaults.compute.web.certificateArn: empty, but compute.web.originDomainName "origin.dev.example.com" makes CloudFront reach the load balancer over HTTPS: give the certificate that covers that name`},
-		{"rotation without the proxy", set("environments.dev.database.rotationDays", 30),
-			"environments.dev.database.rotationDays: 30, but database.proxy is false: tasks read the password once, at start, so after a rotation their new connections would fail until they restart; rotate behind RDS Proxy (database.proxy: true), which reads the secret itself"},
 		{"origin secret version", set("environments.dev.compute.web.originSecretVersions", []any{"v2"}),
 			`environments.dev.compute.web.originSecretVersions[0]: "v2" is not a Secrets Manager version id (the VersionId that put-secret-value prints)`},
 		{"nobody reaches Django", set("environments.dev.frontend", map[string]any{"apps": []any{}}),

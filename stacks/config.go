@@ -707,11 +707,6 @@ func (d *DatabaseConfig) validate(v *validator) {
 	v.within("database.slowQueryMs", d.SlowQueryMs, 1, 3600000, "milliseconds")
 	v.within("database.idleInTransactionTimeoutMs", d.IdleInTransactionTimeoutMs, 1000, 86400000, "milliseconds")
 	v.within("database.rotationDays", d.RotationDays, 0, 365, "0 turns rotation off")
-	if d.RotationDays > 0 && !d.Proxy {
-		// ECS reads the password when a task starts: after a rotation every
-		// new connection of a running task would fail until it restarts.
-		v.fail("database.rotationDays", "%d, but database.proxy is false: tasks read the password once, at start, so after a rotation their new connections would fail until they restart; rotate behind RDS Proxy (database.proxy: true), which reads the secret itself", d.RotationDays)
-	}
 	v.check("database.monitoringIntervalSeconds", database.CheckMonitoringInterval(d.MonitoringIntervalSeconds))
 }
 
