@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"regexp"
@@ -72,11 +73,31 @@ func TestRegistry(t *testing.T) {
 			if _, ok := p["RepositoryPolicyText"]; ok {
 				t.Errorf("the repository has a resource policy; only the execution roles may pull")
 			}
-			keep := map[string]string{"dev": "30", "staging": "30", "production": "100"}[env]
-			policy := jsonOf(p["LifecyclePolicy"])
-			for _, want := range []string{`\"tagStatus\":\"untagged\"`, `\"countType\":\"sinceImagePushed\"`, `\"countNumber\":1`, `\"tagStatus\":\"any\"`, `\"countType\":\"imageCountMoreThan\",\"countNumber\":` + keep} {
-				if !strings.Contains(policy, want) {
-					t.Errorf("lifecycle policy lacks %s: %s", want, policy)
+			// In priority order: untagged, then the last releases (kept:
+			// later rules never expire an image that matches their tags),
+			// then the build cache (kept), then the builds never released.
+			keep := map[string]float64{"dev": 10, "staging": 10, "production": 30}[env]
+			want := []string{
+				`{"action":{"type":"expire"},"selection":{"countNumber":1,"countType":"sinceImagePushed","countUnit":"days","tagStatus":"untagged"}}`,
+				fmt.Sprintf(`{"action":{"type":"expire"},"selection":{"countNumber":%v,"countType":"imageCountMoreThan","tagPatternList":["release-*"],"tagStatus":"tagged"}}`, keep),
+				`{"action":{"type":"expire"},"selection":{"countNumber":1,"countType":"imageCountMoreThan","tagPatternList":["buildcache"],"tagStatus":"tagged"}}`,
+				`{"action":{"type":"expire"},"selection":{"countNumber":14,"countType":"sinceImagePushed","countUnit":"days","tagStatus":"any"}}`,
+			}
+			var policy struct{ Rules []map[string]any }
+			if err := json.Unmarshal([]byte(p["LifecyclePolicy"].(map[string]any)["LifecyclePolicyText"].(string)), &policy); err != nil {
+				t.Fatalf("lifecycle policy: %v", err)
+			}
+			if len(policy.Rules) != len(want) {
+				t.Fatalf("lifecycle policy has %d rules, want %d: %v", len(policy.Rules), len(want), policy.Rules)
+			}
+			for i, rule := range policy.Rules {
+				if rule["rulePriority"] != float64(i+1) {
+					t.Errorf("rule %d has priority %v, want %d", i, rule["rulePriority"], i+1)
+				}
+				delete(rule, "rulePriority")
+				delete(rule, "description")
+				if got := jsonOf(rule); got != want[i] {
+					t.Errorf("rule %d:\n got %s\nwant %s", i+1, got, want[i])
 				}
 			}
 			wantPolicy := map[bool]string{true: "Delete", false: "Retain"}[env == "dev"]

@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"os"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -165,8 +167,34 @@ func TestPipelineRoles(t *testing.T) {
 			t.Errorf("release role lacks %s", want)
 		}
 	}
-	if strings.Contains(release, "ecs:UpdateService") || strings.Contains(release, "ecr:PutImage") || strings.Contains(release, `"Action":"*"`) {
+	if strings.Contains(release, "ecs:UpdateService") || strings.Contains(release, `"Action":"*"`) {
 		t.Errorf("release role too broad: %s", release)
+	}
+	// ECR: describe the image, and add the release-* tag to it (its
+	// manifest put back under a new tag), on the repository only; no layer
+	// upload, so no new image.
+	var document struct{ Statement []map[string]any }
+	if err := json.Unmarshal([]byte(release), &document); err != nil {
+		t.Fatal(err)
+	}
+	var ecrActions []string
+	for _, s := range document.Statement {
+		actions, _ := s["Action"].([]any)
+		if a, ok := s["Action"].(string); ok {
+			actions = []any{a}
+		}
+		for _, a := range actions {
+			if strings.HasPrefix(a.(string), "ecr:") {
+				ecrActions = append(ecrActions, a.(string))
+				if r := jsonOf(s["Resource"]); !strings.Contains(r, `:repository/myapp-staging-django"`) || strings.Contains(r, "*") {
+					t.Errorf("%s on %s, want the repository only", a, r)
+				}
+			}
+		}
+	}
+	sort.Strings(ecrActions)
+	if got := strings.Join(ecrActions, " "); got != "ecr:BatchGetImage ecr:DescribeImages ecr:PutImage" {
+		t.Errorf("release role's ECR actions %s, want ecr:BatchGetImage ecr:DescribeImages ecr:PutImage", got)
 	}
 	build := policy("ReleaseBuildRoleDefaultPolicy")
 	if !strings.Contains(build, "ecr:PutImage") || !strings.Contains(build, "ecr:DescribeImages") || strings.Contains(build, "ecs:") || strings.Contains(build, "ssm:") {

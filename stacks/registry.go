@@ -17,6 +17,11 @@ const RegistryLayer = "registry"
 // BuildCacheTag is the one mutable tag: the image build's layer cache.
 const BuildCacheTag = "buildcache"
 
+// ReleaseTagPrefix starts the second tag that the release adds to an image
+// once every service runs it (release-<UTC yyyymmddHHMMSS>): the lifecycle
+// policy keeps the last released images, not the last builds.
+const ReleaseTagPrefix = "release-"
+
 // NoImage is the image tag parameter's value until the first image is
 // pushed: the services then run no task.
 const NoImage = "none"
@@ -53,22 +58,9 @@ func NewRegistryStack(scope constructs.Construct, cfg *Config) *RegistryStack {
 		},
 		ImageScanOnPush: jsii.Bool(true),
 		Encryption:      awsecr.RepositoryEncryption_AES_256(),
-		LifecycleRules: &[]*awsecr.LifecycleRule{
-			{
-				Description:  jsii.String("Expire untagged images (failed or superseded pushes)"),
-				RulePriority: jsii.Number(1),
-				TagStatus:    awsecr.TagStatus_UNTAGGED,
-				MaxImageAge:  awscdk.Duration_Days(jsii.Number(cfg.Registry.UntaggedDays)),
-			},
-			{
-				Description:   jsii.String("Keep the last releases for rollbacks"),
-				RulePriority:  jsii.Number(2),
-				TagStatus:     awsecr.TagStatus_ANY,
-				MaxImageCount: jsii.Number(cfg.Registry.KeepImages),
-			},
-		},
-		RemovalPolicy: cfg.Removal(),
-		EmptyOnDelete: jsii.Bool(destroy),
+		LifecycleRules:  registryLifecycle(&cfg.Registry),
+		RemovalPolicy:   cfg.Removal(),
+		EmptyOnDelete:   jsii.Bool(destroy),
 	})
 	name := "/" + cfg.Project + "/" + cfg.Env + "/image-tag"
 	// The parameter is created once, holding NoImage, and from then on only
@@ -117,6 +109,50 @@ func NewRegistryStack(scope constructs.Construct, cfg *Config) *RegistryStack {
 	suppressImageTagFindings(stack)
 	output(stack, "RepositoryUri", "Repository of the Django image; push <uri>:<git sha>", repository.RepositoryUri())
 	return &RegistryStack{Stack: stack, Repository: repository, RepositoryName: repositoryName, ImageTagParameterName: name}
+}
+
+// registryLifecycle returns the repository's lifecycle rules. ECR applies
+// them in priority order, and an image that matches the tags of a rule is
+// never expired by a later rule, whatever its count or age there; an
+// image with several tags matches a tag pattern when one of its tags does.
+//  1. untagged images (a superseded build cache, a failed push) expire
+//     after untaggedDays;
+//  2. images tagged release-* (the release adds that tag once the services
+//     run the image): the last keepReleases are kept, counted by push time,
+//     so what the services run and the releases before it stay;
+//  3. the build cache (its one mutable tag) is kept: never a release, it
+//     would otherwise expire under rule 4 when no build ran for a while;
+//  4. any other image (a build never released: a failed release, a commit
+//     superseded while it waited) expires unreleasedDays after its push.
+func registryLifecycle(r *RegistryConfig) *[]*awsecr.LifecycleRule {
+	return &[]*awsecr.LifecycleRule{
+		{
+			Description:  jsii.String("Expire untagged images (a superseded build cache, a failed push)"),
+			RulePriority: jsii.Number(1),
+			TagStatus:    awsecr.TagStatus_UNTAGGED,
+			MaxImageAge:  awscdk.Duration_Days(jsii.Number(r.UntaggedDays)),
+		},
+		{
+			Description:    jsii.String("Keep the last released images (tagged " + ReleaseTagPrefix + "* after the services ran them): the running release and those before it"),
+			RulePriority:   jsii.Number(2),
+			TagStatus:      awsecr.TagStatus_TAGGED,
+			TagPatternList: jsii.Strings(ReleaseTagPrefix + "*"),
+			MaxImageCount:  jsii.Number(r.KeepReleases),
+		},
+		{
+			Description:    jsii.String("Keep the build cache"),
+			RulePriority:   jsii.Number(3),
+			TagStatus:      awsecr.TagStatus_TAGGED,
+			TagPatternList: jsii.Strings(BuildCacheTag),
+			MaxImageCount:  jsii.Number(1),
+		},
+		{
+			Description:  jsii.String("Expire builds never released"),
+			RulePriority: jsii.Number(4),
+			TagStatus:    awsecr.TagStatus_ANY,
+			MaxImageAge:  awscdk.Duration_Days(jsii.Number(r.UnreleasedDays)),
+		},
+	}
 }
 
 // suppressImageTagFindings records why cdk-nag's findings on the function

@@ -1,6 +1,8 @@
 package releasepipeline
 
 import (
+	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -195,5 +197,128 @@ func TestDeploySaysWhichCallFailed(t *testing.T) {
 		if r.err == nil || !strings.Contains(r.out, want) {
 			t.Errorf("%s failing: err %v, output %s", call, r.err, r.out)
 		}
+	}
+}
+
+// The release tag: added to the released image once every service runs it,
+// never before, never after a rollback.
+
+var releaseTag = regexp.MustCompile(`^release-[0-9]{14}$`)
+
+// released returns the tags the deploy added, and the image each went on.
+func released(r result) map[string]string {
+	out := map[string]string{}
+	for tag, image := range r.world.Added {
+		out[tag] = image
+	}
+	return out
+}
+
+func TestDeployTagsTheReleasedImageOnceTheServicesRunIt(t *testing.T) {
+	w := firstRelease()
+	w.Now = 1_800_000_000 // 2027-01-15 08:00:00 UTC
+	r := run(t, w, "deploy.sh", deployEnv...)
+	if r.err != nil {
+		t.Fatalf("deploy failed: %v\n%s", r.err, r.out)
+	}
+	tags := released(r)
+	if len(tags) != 1 {
+		t.Fatalf("added tags %v, want one release tag on abc123", tags)
+	}
+	for tag, image := range tags {
+		if !releaseTag.MatchString(tag) || image != "abc123" || !strings.HasPrefix(tag, "release-20270115080") {
+			t.Errorf("added %s to %s, want release-<UTC yyyymmddHHMMSS> (2027-01-15 08:0x) on abc123", tag, image)
+		}
+		if !strings.Contains(r.out, newImage+" ("+fakeaws.Digest(fakeaws.ImageIndex("abc123"))+") is now also "+tag) {
+			t.Errorf("output %s", r.out)
+		}
+	}
+	// After the last check of the services, which ran their minimum at 300 s.
+	put := r.index("ecr put-image --repository-name shop --image-tag release-")
+	if put < 0 || put < r.lastIndex("ecs describe-services") || put < r.lastIndex("elbv2 describe-target-health") {
+		t.Errorf("put-image (call %d) before the services were verified: %v", put, r.calls)
+	}
+	// The whole image index, not one platform's manifest.
+	if !r.called("ecr batch-get-image --repository-name shop --image-ids imageTag=abc123 --accepted-media-types application/vnd.oci.image.index.v1+json") {
+		t.Errorf("batch-get-image without the index media type: %v", r.calls)
+	}
+	if !r.called("--image-digest " + fakeaws.Digest(fakeaws.ImageIndex("abc123")) + " --image-manifest-media-type application/vnd.oci.image.index.v1+json") {
+		t.Errorf("put-image without the digest and media type: %v", r.calls)
+	}
+}
+
+func TestDeployDoesNotTagWhatItDidNotRelease(t *testing.T) {
+	for name, breaks := range map[string]func(*fakeaws.World){
+		"stack rolled back": func(w *fakeaws.World) {
+			w.Stack.AfterUpdate = []fakeaws.Phase{{At: 0, Status: "UPDATE_IN_PROGRESS"}, {At: 60, Status: "UPDATE_ROLLBACK_IN_PROGRESS"}, {At: 90, Status: "UPDATE_ROLLBACK_COMPLETE"}}
+		},
+		"circuit breaker rolled back": func(w *fakeaws.World) {
+			w.Services["web"].Phases = steady(oldImage, 2)
+		},
+		"below the minimum": func(w *fakeaws.World) {
+			w.Services["web"].Phases = []fakeaws.ServicePhase{{Image: newImage, Desired: 1, Running: 1, Healthy: 1}}
+		},
+		"update cancelled": func(w *fakeaws.World) {
+			w.Stack.AfterUpdate = []fakeaws.Phase{{At: 0, Status: "UPDATE_IN_PROGRESS"}}
+		},
+		"update failed to start": func(w *fakeaws.World) {
+			w.Fail = map[string]string{"cloudformation update-stack": "AccessDenied"}
+		},
+	} {
+		w := newWorld()
+		breaks(w)
+		r := run(t, w, "deploy.sh", deployEnv...)
+		if r.err == nil {
+			t.Fatalf("%s: deploy succeeded:\n%s", name, r.out)
+		}
+		if r.called("ecr batch-get-image") || r.called("ecr put-image") || len(r.world.Added) > 0 {
+			t.Errorf("%s: a release tag was added: %v", name, r.calls)
+		}
+	}
+}
+
+func TestDeployThatCannotTagSaysTheReleaseWentOut(t *testing.T) {
+	for call, why := range map[string]string{
+		"ecr put-image":       "AccessDeniedException",
+		"ecr batch-get-image": "AccessDeniedException",
+	} {
+		w := newWorld()
+		w.Fail = map[string]string{call: why}
+		r := run(t, w, "deploy.sh", deployEnv...)
+		exit, ok := r.err.(*exec.ExitError)
+		if !ok || exit.ExitCode() != 3 {
+			t.Fatalf("%s failing: err %v, want exit status 3 (released, not tagged)\n%s", call, r.err, r.out)
+		}
+		for _, want := range []string{
+			"THE RELEASE WENT OUT (web worker beat run " + newImage + "), BUT TAGGING IT release-",
+			why,
+			"aws ecr put-image --repository-name shop --image-tag release-",
+			"released " + newImage + " to: web worker beat, but it is not tagged release-",
+		} {
+			if !strings.Contains(r.out, want) {
+				t.Errorf("%s failing: no %q in output:\n%s", call, want, r.out)
+			}
+		}
+		// The services run the new image: the tag parameter stays.
+		if r.world.Parameters["/shop/prod/image-tag"] != "abc123" || len(r.world.Added) > 0 {
+			t.Errorf("%s failing: parameter %v, added %v", call, r.world.Parameters, r.world.Added)
+		}
+	}
+	// The image is not found (removed meanwhile): batch-get-image answers
+	// with a failure, not an error.
+	w := newWorld()
+	w.Images = []string{"old456"}
+	r := run(t, w, "deploy.sh", deployEnv...)
+	if exit, ok := r.err.(*exec.ExitError); !ok || exit.ExitCode() != 3 || !strings.Contains(r.out, "batch-get-image found no image abc123 in shop") {
+		t.Errorf("image gone: err %v\n%s", r.err, r.out)
+	}
+}
+
+func TestDeployTagsTheImageTheServicesRunEvenWhenTheParameterWasOverwritten(t *testing.T) {
+	w := newWorld()
+	w.Stack.WritesParameters = map[string]string{"/shop/prod/image-tag": "3f2c1e9"}
+	r := run(t, w, "deploy.sh", deployEnv...)
+	if r.err == nil || len(r.world.Added) != 1 {
+		t.Errorf("err %v, added %v: the services run abc123, which must be kept\n%s", r.err, r.world.Added, r.out)
 	}
 }

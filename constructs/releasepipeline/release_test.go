@@ -128,3 +128,32 @@ func TestReleaseByHandLeavesTheFrontendsToThePipeline(t *testing.T) {
 		t.Errorf("calls %v\n%s", r.calls, r.out)
 	}
 }
+
+func TestReleaseWhoseImageCannotBeTaggedPublishesThenFails(t *testing.T) {
+	w := newWorld()
+	w.Fail = map[string]string{"ecr put-image": "AccessDeniedException"}
+	r := run(t, w, "release.sh", with(releaseEnv, "FRONTENDS="+frontend(t))...)
+	// The services run the new image: the frontends that go with it follow.
+	if r.err == nil || !r.called("cloudfront create-invalidation") ||
+		!strings.Contains(r.out, "release: released "+newImage+" (migrate collectstatic deploy publish completed), but adding its release-* tag failed") {
+		t.Fatalf("err %v, calls %v\n%s", r.err, r.calls, r.out)
+	}
+	if strings.Contains(r.out, "step deploy failed") {
+		t.Errorf("the release says deploy failed, though the services run the image:\n%s", r.out)
+	}
+}
+
+func TestReleaseTagsTheImageItReleased(t *testing.T) {
+	r := run(t, newWorld(), "release.sh", releaseEnv...)
+	if r.err != nil {
+		t.Fatalf("release failed: %v\n%s", r.err, r.out)
+	}
+	if len(r.world.Added) != 1 {
+		t.Errorf("added tags %v, want one release tag", r.world.Added)
+	}
+	for tag, image := range r.world.Added {
+		if !releaseTag.MatchString(tag) || image != "abc123" {
+			t.Errorf("added %s to %s", tag, image)
+		}
+	}
+}

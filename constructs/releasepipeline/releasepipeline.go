@@ -422,7 +422,8 @@ func CheckRepository(repository string) error {
 
 // grantRelease gives the Release project what its scripts call, scoped to
 // this environment's resources: run revisions of the one-off task families
-// in the cluster, write the image tag parameter, update the Compute stack
+// in the cluster, write the image tag parameter, tag the released image
+// (release-*), update the Compute stack
 // through CloudFormation's role, read the services, their scaling and
 // target health, and publish the frontends.
 func (p *Props) grantRelease(stack awscdk.Stack, release awscodebuild.Project) {
@@ -439,8 +440,10 @@ func (p *Props) grantRelease(stack awscdk.Stack, release awscodebuild.Project) {
 	inCluster := map[string]any{"ArnEquals": map[string]any{"ecs:cluster": p.Cluster.ClusterArn()}}
 	everything := []*string{jsii.String("*")}
 
-	// An unpushed image fails the release before anything changes.
-	p.ImageRepository.Grant(release, jsii.String("ecr:DescribeImages"))
+	// An unpushed image fails the release before anything changes; a
+	// released one gets its release-* tag: its manifest, put back under a
+	// new tag (no layer upload: no new image).
+	p.ImageRepository.Grant(release, jsii.String("ecr:DescribeImages"), jsii.String("ecr:BatchGetImage"), jsii.String("ecr:PutImage"))
 
 	definitions := []awsecs.FargateTaskDefinition{p.Migration}
 	if p.StaticFiles != nil {

@@ -179,6 +179,16 @@ func (r result) index(substring string) int {
 	return -1
 }
 
+// lastIndex is the position of the last call containing substring, or -1.
+func (r result) lastIndex(substring string) int {
+	for i := len(r.calls) - 1; i >= 0; i-- {
+		if strings.Contains(r.calls[i], substring) {
+			return i
+		}
+	}
+	return -1
+}
+
 func (r result) called(substring string) bool { return r.index(substring) >= 0 }
 
 func (r result) count(substring string) int {

@@ -10,6 +10,12 @@
 # (DesiredCount becomes AWS::NoValue, so ECS keeps 0) only Application Auto
 # Scaling's new minimum starts the tasks, after CloudFormation finished.
 #
+# Once every service runs the new image (and only then), the image gets a
+# second tag, release-<UTC yyyymmddHHMMSS>: the repository's lifecycle
+# policy keeps the last images tagged so, and expires builds never
+# released. A failure to tag fails the script with status 3 (UNTAGGED): the
+# release went out, and the caller may go on with what follows it.
+#
 # Every wait is bounded by DEPLOY_TIMEOUT_SECONDS. A stack update still
 # running at the limit is cancelled. The parameter gets its previous value
 # back only once the stack is in a terminal state, so that CloudFormation
@@ -22,6 +28,7 @@
 set -euo pipefail
 : "${STACK:?}" "${TAG_PARAMETER:?}" "${IMAGE_TAG:?}" "${IMAGE:?}" "${CLUSTER:?}" "${SERVICES:?}" "${CFN_ROLE_ARN:?}" "${DEPLOY_TIMEOUT_SECONDS:?}"
 POLL_SECONDS=${POLL_SECONDS:-10}
+UNTAGGED=3
 
 fail() {
 	echo "deploy: $*" >&2
@@ -177,6 +184,44 @@ while :; do
 	sleep "$POLL_SECONDS"
 done
 
+# The services run IMAGE: mark it released, so that the lifecycle policy
+# keeps it (and the releases before it) instead of counting it with builds
+# never released. The tag goes on the same image (the manifest put back
+# with its media type and digest, so ECR refuses anything else); it is a new
+# tag, which immutable tags allow. Without --accepted-media-types, ECR may
+# answer with one platform's manifest instead of the image index.
+repository=${IMAGE%:"$IMAGE_TAG"}
+repository=${repository#*/}
+release_tag=release-$(date -u +%Y%m%d%H%M%S)
+media_types=(application/vnd.oci.image.index.v1+json application/vnd.oci.image.manifest.v1+json
+	application/vnd.docker.distribution.manifest.list.v2+json application/vnd.docker.distribution.manifest.v2+json)
+tag_release() {
+	local out digest media_type manifest
+	out=$(aws ecr batch-get-image --repository-name "$repository" --image-ids "imageTag=$IMAGE_TAG" \
+		--accepted-media-types "${media_types[@]}" \
+		--query 'images[0].[imageId.imageDigest, imageManifestMediaType]' --output text) || return 1
+	IFS=$'\t' read -r digest media_type <<<"$out"
+	if [ "$digest" = None ] || [ -z "$media_type" ]; then
+		echo "batch-get-image found no image $IMAGE_TAG in $repository" >&2
+		return 1
+	fi
+	manifest=$(aws ecr batch-get-image --repository-name "$repository" --image-ids "imageTag=$IMAGE_TAG" \
+		--accepted-media-types "${media_types[@]}" --query 'images[0].imageManifest' --output text) || return 1
+	out=$(aws ecr put-image --repository-name "$repository" --image-tag "$release_tag" --image-digest "$digest" \
+		--image-manifest-media-type "$media_type" --image-manifest "$manifest" \
+		--query image.imageId.imageDigest --output text) || return 1
+	if [ "$out" != "$digest" ]; then
+		echo "put-image tagged $out, not $digest" >&2
+		return 1
+	fi
+	echo "$IMAGE ($digest) is now also $release_tag"
+}
+tagged=true
+if ! tag_release; then
+	tagged=false
+	echo "deploy: THE RELEASE WENT OUT ($SERVICES run $IMAGE), BUT TAGGING IT $release_tag FAILED (see above). Without that tag the repository's lifecycle policy counts it as a build never released and expires it some days after its push, while the services run it. Add the tag by hand: get the manifest, media type and digest with aws ecr batch-get-image --repository-name $repository --image-ids imageTag=$IMAGE_TAG --accepted-media-types ${media_types[*]}, then aws ecr put-image --repository-name $repository --image-tag $release_tag --image-manifest <manifest> --image-manifest-media-type <media type> --image-digest <digest>" >&2
+fi
+
 # Something else may have written the parameter meanwhile (CloudFormation's
 # SSM provider writes the template's value on any update of that resource):
 # the next stack update would then roll the services to that tag.
@@ -184,5 +229,9 @@ now=$(aws ssm get-parameter --name "$TAG_PARAMETER" --query Parameter.Value --ou
 	fail "could not read $TAG_PARAMETER back"
 if [ "$now" != "$IMAGE_TAG" ]; then
 	fail "$TAG_PARAMETER holds $now, not $IMAGE_TAG: something else wrote it during the release (CloudFormation updating the parameter resource writes its template value). The services run $IMAGE, but the next update of $STACK would roll them to $now. Find the writer, then: aws ssm put-parameter --name $TAG_PARAMETER --value $IMAGE_TAG --overwrite"
+fi
+if ! $tagged; then
+	echo "deploy: released $IMAGE to: $SERVICES, but it is not tagged $release_tag (see above)" >&2
+	exit "$UNTAGGED"
 fi
 echo "released $IMAGE to: $SERVICES"

@@ -2,7 +2,11 @@
 # Releases one built image: the migrations (a one-off task), collectstatic
 # (a one-off task, when STATIC_FAMILY is set), the services (deploy.sh), the
 # frontends (publish.sh), in that order, stopping at the first step that
-# fails. It is the single action of its pipeline stage, and a stage runs one
+# fails. One exception: when deploy.sh released the image but could not add
+# its release-* tag (status 3), the frontends are still published, since the
+# services run the new image, and the release fails at the end.
+#
+# It is the single action of its pipeline stage, and a stage runs one
 # execution at a time: two releases never interleave their migrations and
 # their deploys.
 #
@@ -54,17 +58,20 @@ forward() {
 trap 'forward 143' TERM
 trap 'forward 130' INT
 done=()
+untagged=false
 run() {
-	local name=$1
+	local name=$1 code=0
 	shift
 	echo "== $name"
 	"$@" &
 	step=$!
-	if ! wait "$step"; then
-		step=
+	wait "$step" || code=$?
+	step=
+	if [ "$name" = deploy ] && [ "$code" = 3 ]; then
+		untagged=true # deploy.sh: the services run the image, which is not tagged release-*
+	elif [ "$code" != 0 ]; then
 		fail "step $name failed; ${done[*]:-no step} completed before it. Steps after it did not run."
 	fi
-	step=
 	done+=("$name")
 }
 
@@ -79,5 +86,8 @@ if [ "${PUBLISH_FRONTENDS:-true}" = true ]; then
 	run publish bash "$here/publish.sh"
 else
 	echo "== publish: skipped (PUBLISH_FRONTENDS=$PUBLISH_FRONTENDS; the frontends are published by the pipeline)"
+fi
+if $untagged; then
+	fail "released $IMAGE (${done[*]} completed), but adding its release-* tag failed: see the deploy step's output, and add the tag by hand before the lifecycle policy expires the image the services run."
 fi
 echo "released $IMAGE"

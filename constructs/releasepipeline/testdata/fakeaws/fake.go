@@ -16,6 +16,8 @@
 package fakeaws
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // World is the fake account. The test writes it before running a script and
@@ -32,7 +35,8 @@ import (
 type World struct {
 	Now int // the clock, in seconds
 
-	Images     []string          // the tags in the ECR repository
+	Images     []string          // the tags in the ECR repository, one image each
+	Added      map[string]string // tags put-image added to an existing image: the tag it was found by
 	Parameters map[string]string // SSM parameters
 
 	Stack Stack
@@ -202,7 +206,10 @@ func (w *World) call(name string, args []string, line string) (string, int) {
 		if len(args) == 1 && args[0] == "+%s" {
 			return strconv.Itoa(w.Now) + "\n", 0
 		}
-		fatal("fake date: only +%%s, not %v", args)
+		if len(args) == 2 && args[0] == "-u" && args[1] == "+%Y%m%d%H%M%S" {
+			return time.Unix(int64(w.Now), 0).UTC().Format("20060102150405") + "\n", 0
+		}
+		fatal("fake date: only +%%s and -u +%%Y%%m%%d%%H%%M%%S, not %v", args)
 	case "docker":
 		if index(args, "--password-stdin") >= 0 {
 			io.Copy(io.Discard, os.Stdin)
@@ -234,6 +241,49 @@ func (w *World) aws(op string, args []string) (any, string) {
 			}
 		}
 		return nil, "ImageNotFoundException: The image with imageId {imageTag:'" + tag + "'} does not exist"
+	case "ecr batch-get-image":
+		tag := strings.TrimPrefix(flag(args, "--image-ids"), "imageTag=")
+		if !w.hasImage(tag) {
+			return obj{"images": list{}, "failures": list{obj{"imageId": obj{"imageTag": tag}, "failureCode": "ImageNotFound", "failureReason": "Requested image not found"}}}, ""
+		}
+		manifest, mediaType := ImageIndex(w.source(tag)), IndexMediaType
+		if !contains(values(args, "--accepted-media-types"), IndexMediaType) {
+			// ECR answers with one platform's manifest: another image.
+			manifest, mediaType = PlatformManifest(w.source(tag)), "application/vnd.oci.image.manifest.v1+json"
+		}
+		return obj{"images": list{obj{"registryId": "1", "repositoryName": flag(args, "--repository-name"),
+			"imageId": obj{"imageTag": tag, "imageDigest": Digest(manifest)}, "imageManifest": manifest, "imageManifestMediaType": mediaType}},
+			"failures": list{}}, ""
+	case "ecr put-image":
+		manifest, tag, digest := flag(args, "--image-manifest"), flag(args, "--image-tag"), flag(args, "--image-digest")
+		if manifest == "" || tag == "" {
+			fatal("fake aws: put-image needs --image-manifest and --image-tag: %v", args)
+		}
+		if flag(args, "--image-manifest-media-type") == "" {
+			fatal("fake aws: put-image without --image-manifest-media-type: %v", args)
+		}
+		if digest != "" && digest != Digest(manifest) {
+			return nil, "ImageDigestDoesNotMatchException: Invalid parameter at 'imageDigest' failed to satisfy constraint: 'Digest does not match the manifest'"
+		}
+		if w.hasImage(tag) {
+			return nil, "ImageTagAlreadyExistsException: The image tag '" + tag + "' already exists in the '" + flag(args, "--repository-name") + "' repository and cannot be overwritten because the tag is immutable."
+		}
+		source := ""
+		for _, t := range w.Images {
+			if ImageIndex(w.source(t)) == manifest {
+				source = w.source(t)
+			}
+		}
+		if source == "" {
+			fatal("fake aws: put-image of a manifest that no tagged image has (a new image, not a second tag): %q", manifest)
+		}
+		w.Images = append(w.Images, tag)
+		if w.Added == nil {
+			w.Added = map[string]string{}
+		}
+		w.Added[tag] = source
+		return obj{"image": obj{"registryId": "1", "repositoryName": flag(args, "--repository-name"),
+			"imageId": obj{"imageTag": tag, "imageDigest": Digest(manifest)}, "imageManifest": manifest}}, ""
 
 	case "ssm get-parameter":
 		name := flag(args, "--name")
@@ -365,6 +415,67 @@ func (w *World) aws(op string, args []string) (any, string) {
 	}
 	fatal("fake aws: no answer for %s %v", op, args)
 	return nil, ""
+}
+
+// IndexMediaType is the media type of the image index that docker buildx
+// pushes (an image and its attestation).
+const IndexMediaType = "application/vnd.oci.image.index.v1+json"
+
+// ImageIndex is the manifest of the image pushed as tag: several lines, as
+// buildx writes it.
+func ImageIndex(tag string) string {
+	return "{\n  \"schemaVersion\": 2,\n  \"mediaType\": \"" + IndexMediaType + "\",\n  \"manifests\": [\n    {\"digest\": \"sha256:" +
+		hash("image "+tag) + "\"},\n    {\"digest\": \"sha256:" + hash("attestation "+tag) + "\"}\n  ]\n}"
+}
+
+// PlatformManifest is the manifest of the image's one platform.
+func PlatformManifest(tag string) string {
+	return `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","layers":["` + hash("image "+tag) + `"]}`
+}
+
+// Digest is a manifest's digest.
+func Digest(manifest string) string { return "sha256:" + hash(manifest) }
+
+func hash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// hasImage reports whether tag is in the repository.
+func (w *World) hasImage(tag string) bool { return contains(w.Images, tag) }
+
+// source is the tag an image was pushed as: tag itself, or the one it was
+// found by when put-image added tag.
+func (w *World) source(tag string) string {
+	if s, ok := w.Added[tag]; ok {
+		return s
+	}
+	return tag
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// values returns the arguments after flag, up to the next flag.
+func values(args []string, flag string) []string {
+	i := index(args, flag)
+	if i < 0 {
+		return nil
+	}
+	var out []string
+	for _, a := range args[i+1:] {
+		if strings.HasPrefix(a, "--") {
+			break
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 type obj = map[string]any

@@ -43,6 +43,15 @@ var queries = map[string]func(any) any{
 		return float64(n)
 	},
 	"Invalidation.Id": func(v any) any { return get(v, "Invalidation", "Id") },
+	"images[0].[imageId.imageDigest, imageManifestMediaType]": func(v any) any {
+		i := get(v, "images", 0)
+		if i == nil {
+			return nil
+		}
+		return []any{get(i, "imageId", "imageDigest"), get(i, "imageManifestMediaType")}
+	},
+	"images[0].imageManifest":   func(v any) any { return get(v, "images", 0, "imageManifest") },
+	"image.imageId.imageDigest": func(v any) any { return get(v, "image", "imageId", "imageDigest") },
 }
 
 // get follows keys (string) and indexes (int) through decoded JSON; nil
