@@ -568,3 +568,35 @@ func TestTaskEgress(t *testing.T) {
 		})
 	}
 }
+
+// TestExtraEgress checks that compute.extraEgress reaches every Django task
+// group, and not the queue metrics function's.
+func TestExtraEgress(t *testing.T) {
+	s := synthVariant(t, "staging-egress", "staging", set("environments.staging.compute.extraEgress", []any{
+		map[string]any{"port": 587.0, "cidr": "0.0.0.0/0", "description": "SMTP to the mail provider"},
+		map[string]any{"port": 514.0, "protocol": "udp", "cidr": "10.50.0.0/24", "description": "Syslog collector"},
+	}))
+	smtp := egressRule{protocol: `"tcp"`, from: 587, to: 587, cidr: "0.0.0.0/0"}
+	syslog := egressRule{protocol: `"udp"`, from: 514, to: 514, cidr: "10.50.0.0/24"}
+	for role, rules := range taskEgress(t, s.template(t, stacks.DataLayer)) {
+		got := map[egressRule]bool{}
+		for _, r := range rules {
+			got[r] = true
+		}
+		want := role != "QueueMetricsTasks"
+		if got[smtp] != want || got[syslog] != want {
+			t.Errorf("%s: SMTP %v, syslog %v, want %v: %+v", role, got[smtp], got[syslog], want, rules)
+		}
+		if n := len(rules); want && n != 5 {
+			t.Errorf("%s: %d egress rules, want HTTPS, PostgreSQL, the cache and the 2 extra: %+v", role, n, rules)
+		}
+	}
+	assert(t, s.template(t, stacks.DataLayer), func(tpl assertions.Template) {
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), map[string]any{
+			"GroupDescription": "Web of myapp-staging-compute",
+			"SecurityGroupEgress": assertions.Match_ArrayWith(&[]any{map[string]any{
+				"CidrIp": "10.50.0.0/24", "IpProtocol": "udp", "FromPort": 514, "ToPort": 514, "Description": "Syslog collector",
+			}}),
+		})
+	})
+}

@@ -134,7 +134,8 @@ func (t TaskSecurityGroups) byRole() []struct {
 }
 
 // restrictEgress gives a task group its outbound rules besides the database
-// and the cache: HTTPS anywhere.
+// and the cache: HTTPS anywhere, and extra, the app's other destinations
+// (compute.extraEgress).
 //
 // HTTPS covers AWS's APIs through the NAT gateway or the S3 gateway
 // endpoint (ECR and its layers in S3, Secrets Manager, SSM, CloudWatch Logs,
@@ -148,10 +149,18 @@ func (t TaskSecurityGroups) byRole() []struct {
 // security groups do not filter traffic to it, nor to the instance and task
 // metadata endpoints or the Amazon Time Sync Service (Amazon VPC User Guide,
 // "Security group rules"). A port 53 rule would change nothing and read as
-// if removing it broke resolution.
-func restrictEgress(group awsec2.ISecurityGroup) {
+// if removing it broke resolution. Apps whose VPC uses other resolvers list
+// them in compute.extraEgress.
+func restrictEgress(group awsec2.ISecurityGroup, extra []EgressConfig) {
 	group.AddEgressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(443)),
 		jsii.String("HTTPS: AWS APIs, ECR, S3 and third-party services"), jsii.Bool(false))
+	for _, e := range extra {
+		port := awsec2.Port_Tcp(jsii.Number(e.Port))
+		if e.protocol() == "udp" {
+			port = awsec2.Port_Udp(jsii.Number(e.Port))
+		}
+		group.AddEgressRule(awsec2.Peer_Ipv4(jsii.String(e.Cidr)), port, jsii.String(e.Description), jsii.Bool(false))
+	}
 }
 
 // Parameter names: the environment variables the containers receive from
@@ -188,9 +197,9 @@ func NewDataStack(scope constructs.Construct, cfg *Config, net *NetworkStack) (*
 		})
 	}
 	for _, t := range tasks.byRole() {
-		restrictEgress(t.group)
+		restrictEgress(t.group, cfg.Compute.ExtraEgress)
 	}
-	restrictEgress(tasks.QueueMetrics)
+	restrictEgress(tasks.QueueMetrics, nil)
 
 	dbRemoval := awscdk.RemovalPolicy_SNAPSHOT
 	if cfg.Removal() == awscdk.RemovalPolicy_DESTROY {
