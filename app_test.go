@@ -545,6 +545,27 @@ func TestBadConfig(t *testing.T) {
 			`environments.dev.compute.tracing.collectorImage: "public.ecr.aws/aws-observability/aws-otel-collector:latest" does not pin a version (image:tag, not latest)`},
 		{"alarm email", set("environments.dev.operations.alarmEmails", []any{"oncall@"}),
 			`environments.dev.operations.alarmEmails[0]: "oncall@" is not an email address`},
+		{"extra egress port, protocol and description", set("environments.dev.compute.extraEgress", []any{
+			map[string]any{"port": 587.0, "cidr": "0.0.0.0/0", "description": "SMTP to the mail provider"},
+			map[string]any{"port": 70000.0, "protocol": "icmp", "cidr": "10.1.0.0/16", "description": "Mail <relay>"}}),
+			`environments.dev.compute.extraEgress[1].port: 70000 is outside 1 to 65535 (a TCP or UDP port)` + "\n" +
+				`environments.dev.compute.extraEgress[1].protocol: "icmp" is not allowed; use "tcp" (the default) or "udp"` + "\n" +
+				`environments.dev.compute.extraEgress[1].description: "Mail <relay>" is not a rule description: up to 255 letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*`},
+		{"extra egress in defaults: CIDR and no description", set("defaults.compute.extraEgress", []any{
+			map[string]any{"port": 587.0, "cidr": "203.0.113.5/24"}, map[string]any{"port": 5432.0, "cidr": "2001:db8::/32", "description": "Reporting"}}),
+			`defaults.compute.extraEgress[0].cidr: "203.0.113.5/24" has host bits set; use 203.0.113.0/24` + "\n" +
+				`defaults.compute.extraEgress[0].description: empty; say what the tasks reach there, such as "SMTP to the mail provider"` + "\n" +
+				`defaults.compute.extraEgress[1].cidr: "2001:db8::/32" is not an IPv4 CIDR block such as 203.0.113.0/24 (0.0.0.0/0 for anywhere)`},
+		{"extra egress repeated or already allowed", set("environments.dev.compute.extraEgress", []any{
+			map[string]any{"port": 587.0, "cidr": "0.0.0.0/0", "description": "SMTP"},
+			map[string]any{"port": 587.0, "protocol": "tcp", "cidr": "0.0.0.0/0", "description": "SMTP again"},
+			map[string]any{"port": 443.0, "cidr": "0.0.0.0/0", "description": "HTTPS"}}),
+			`environments.dev.compute.extraEgress[1]: same protocol, port and cidr as compute.extraEgress[0]` + "\n" +
+				`environments.dev.compute.extraEgress[2]: port 443 anywhere is already allowed to every task`},
+		{"extra egress unknown key", set("environments.dev.compute.extraEgress", []any{map[string]any{"port": 587.0, "toPort": 588.0, "cidr": "0.0.0.0/0", "description": "SMTP"}}),
+			`environments.dev.compute.extraEgress[0].toPort: unknown key; allowed keys here are cidr, description, port, protocol`},
+		{"extra egress too long", set("environments.dev.compute.extraEgress", manyEgressRules(51)),
+			`environments.dev.compute.extraEgress: 51 rules; at most 50 fit beside djangocdk's in a security group's 60 outbound rules`},
 		{"two problems at once", set("environments.dev.account", "x", "environments.dev.region", "moon"),
 			`environments.dev.account: "x" is not an AWS account id; use its 12 digits` + "\n" +
 				`environments.dev.region: "moon" is not an AWS region name such as us-east-1`},
@@ -567,6 +588,15 @@ func TestBadConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyEgressRules returns n valid compute.extraEgress entries.
+func manyEgressRules(n int) []any {
+	var rules []any
+	for i := range n {
+		rules = append(rules, map[string]any{"port": float64(10000 + i), "cidr": "10.200.0.0/16", "description": "Partner service"})
+	}
+	return rules
 }
 
 // set returns an edit that sets each dotted path to the value after it,

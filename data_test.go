@@ -445,3 +445,158 @@ func TestSettings(t *testing.T) {
 		})
 	}
 }
+
+// egressRule is one outbound rule of a task security group, inline or a
+// separate AWS::EC2::SecurityGroupEgress resource.
+type egressRule struct {
+	protocol    string
+	from, to    float64
+	cidr        string
+	destination string // JSON of DestinationSecurityGroupId
+}
+
+// taskEgress returns the outbound rules of each task security group of the
+// Data stack, by logical ID prefix (WebTasks, ..., QueueMetricsTasks).
+func taskEgress(t *testing.T, tmpl map[string]any) map[string][]egressRule {
+	t.Helper()
+	ruleOf := func(p map[string]any) egressRule {
+		from, _ := p["FromPort"].(float64)
+		to, _ := p["ToPort"].(float64)
+		cidr, _ := p["CidrIp"].(string)
+		r := egressRule{protocol: jsonOf(p["IpProtocol"]), from: from, to: to, cidr: cidr}
+		if d, ok := p["DestinationSecurityGroupId"]; ok {
+			r.destination = jsonOf(d)
+		}
+		return r
+	}
+	out := map[string][]egressRule{}
+	ids := map[string]string{} // logical ID -> role prefix
+	for id, group := range resources(tmpl, "AWS::EC2::SecurityGroup") {
+		for _, role := range []string{"WebTasks", "WorkerTasks", "BeatTasks", "MigrationTasks", "QueueMetricsTasks"} {
+			if strings.HasPrefix(id, role) {
+				ids[id] = role
+				out[role] = nil
+				egress, _ := props(group)["SecurityGroupEgress"].([]any)
+				for _, e := range egress {
+					out[role] = append(out[role], ruleOf(e.(map[string]any)))
+				}
+			}
+		}
+	}
+	if len(ids) != 5 {
+		t.Fatalf("%d task security groups, want 5: %v", len(ids), ids)
+	}
+	for _, rule := range resources(tmpl, "AWS::EC2::SecurityGroupEgress") {
+		p := props(rule)
+		for id, role := range ids {
+			if strings.Contains(jsonOf(p["GroupId"]), `"`+id+`"`) {
+				out[role] = append(out[role], ruleOf(p))
+			}
+		}
+	}
+	return out
+}
+
+// TestTaskEgress checks that the task security groups reach only what the
+// processes need: HTTPS anywhere, PostgreSQL (through the proxy when there
+// is one) and the cache; the queue metrics function HTTPS and the cache.
+// DNS needs no rule: security groups do not filter traffic to the VPC's
+// Amazon DNS server, which the VPC uses as long as no DHCP options set
+// replaces AmazonProvidedDNS.
+func TestTaskEgress(t *testing.T) {
+	variants := map[string]*synthesized{}
+	for _, env := range environments {
+		variants[env] = synth(t, env)
+	}
+	variants["staging-variant"] = dataVariant(t)
+	for name, s := range variants {
+		t.Run(name, func(t *testing.T) {
+			dbGroup := `"DatabaseSecurityGroup`
+			if s.cfg.Database.Proxy {
+				dbGroup = `"DatabaseProxySecurityGroup`
+			}
+			https := egressRule{protocol: `"tcp"`, from: 443, to: 443, cidr: "0.0.0.0/0"}
+			for role, rules := range taskEgress(t, s.template(t, stacks.DataLayer)) {
+				var sawHTTPS, sawDB, sawCache bool
+				for _, r := range rules {
+					switch {
+					case r.protocol != `"tcp"` && r.protocol != `"udp"`:
+						t.Errorf("%s: egress %+v is not TCP or UDP (-1 is all traffic)", role, r)
+					case r.from != r.to:
+						t.Errorf("%s: egress %+v opens a port range", role, r)
+					case r.from == 53:
+						t.Errorf("%s: egress %+v to DNS; Amazon DNS is not filtered by security groups", role, r)
+					case r == https:
+						sawHTTPS = true
+					case r.cidr == "0.0.0.0/0":
+						t.Errorf("%s: egress %+v to anywhere on a port other than 443", role, r)
+					case strings.HasPrefix(r.destination, `{"Fn::GetAtt":[`+dbGroup) && r.from == 5432 && r.protocol == `"tcp"`:
+						sawDB = true
+					case strings.HasPrefix(r.destination, `{"Fn::GetAtt":["CacheSecurityGroup`) && r.from == 6379 && r.protocol == `"tcp"`:
+						sawCache = true
+					default:
+						t.Errorf("%s: unexpected egress %+v", role, r)
+					}
+				}
+				wantDB := role != "QueueMetricsTasks"
+				if !sawHTTPS || sawDB != wantDB || !sawCache {
+					t.Errorf("%s: HTTPS %v, database %v (want %v), cache %v; rules %+v", role, sawHTTPS, sawDB, wantDB, sawCache, rules)
+				}
+				want := 3
+				if !wantDB {
+					want = 2
+				}
+				if len(rules) != want {
+					t.Errorf("%s: %d egress rules, want %d: %+v", role, len(rules), want, rules)
+				}
+			}
+			// The premise of no DNS rule: the VPC keeps AmazonProvidedDNS.
+			network := s.template(t, stacks.NetworkLayer)
+			for _, typ := range []string{"AWS::EC2::DHCPOptions", "AWS::EC2::VPCDHCPOptionsAssociation"} {
+				if n := len(resources(network, typ)); n != 0 {
+					t.Errorf("%d %s: with other resolvers the tasks need a port 53 rule", n, typ)
+				}
+			}
+			// The Compute stack imports the groups as they are: it adds no
+			// outbound rule to them.
+			compute := s.template(t, stacks.ComputeLayer)
+			for id, rule := range resources(compute, "AWS::EC2::SecurityGroupEgress") {
+				if g := jsonOf(props(rule)["GroupId"]); strings.Contains(g, "Tasks") {
+					t.Errorf("Compute stack adds egress %s to a task group: %v", id, props(rule))
+				}
+			}
+		})
+	}
+}
+
+// TestExtraEgress checks that compute.extraEgress reaches every Django task
+// group, and not the queue metrics function's.
+func TestExtraEgress(t *testing.T) {
+	s := synthVariant(t, "staging-egress", "staging", set("environments.staging.compute.extraEgress", []any{
+		map[string]any{"port": 587.0, "cidr": "0.0.0.0/0", "description": "SMTP to the mail provider"},
+		map[string]any{"port": 514.0, "protocol": "udp", "cidr": "10.50.0.0/24", "description": "Syslog collector"},
+	}))
+	smtp := egressRule{protocol: `"tcp"`, from: 587, to: 587, cidr: "0.0.0.0/0"}
+	syslog := egressRule{protocol: `"udp"`, from: 514, to: 514, cidr: "10.50.0.0/24"}
+	for role, rules := range taskEgress(t, s.template(t, stacks.DataLayer)) {
+		got := map[egressRule]bool{}
+		for _, r := range rules {
+			got[r] = true
+		}
+		want := role != "QueueMetricsTasks"
+		if got[smtp] != want || got[syslog] != want {
+			t.Errorf("%s: SMTP %v, syslog %v, want %v: %+v", role, got[smtp], got[syslog], want, rules)
+		}
+		if n := len(rules); want && n != 5 {
+			t.Errorf("%s: %d egress rules, want HTTPS, PostgreSQL, the cache and the 2 extra: %+v", role, n, rules)
+		}
+	}
+	assert(t, s.template(t, stacks.DataLayer), func(tpl assertions.Template) {
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), map[string]any{
+			"GroupDescription": "Web of myapp-staging-compute",
+			"SecurityGroupEgress": assertions.Match_ArrayWith(&[]any{map[string]any{
+				"CidrIp": "10.50.0.0/24", "IpProtocol": "udp", "FromPort": 514, "ToPort": 514, "Description": "Syslog collector",
+			}}),
+		})
+	})
+}

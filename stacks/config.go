@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"reflect"
 	"regexp"
 	"slices"
@@ -187,6 +188,28 @@ type ComputeConfig struct {
 	ExecuteCommand bool `json:"executeCommand"`
 	// Tracing configures the OpenTelemetry collector sidecars.
 	Tracing TracingConfig `json:"tracing"`
+	// ExtraEgress lists what the Django tasks may connect to besides HTTPS
+	// anywhere, the database and the cache (SMTP, another database, ...).
+	ExtraEgress []EgressConfig `json:"extraEgress"`
+}
+
+// EgressConfig is one outbound rule of the Django tasks' security groups.
+type EgressConfig struct {
+	// Port the tasks connect to.
+	Port int `json:"port"`
+	// Protocol is "tcp" (when empty) or "udp".
+	Protocol string `json:"protocol"`
+	// Cidr is the destination's IPv4 range; 0.0.0.0/0 is anywhere.
+	Cidr string `json:"cidr"`
+	// Description says what the tasks reach there.
+	Description string `json:"description"`
+}
+
+func (e EgressConfig) protocol() string {
+	if e.Protocol == "" {
+		return "tcp"
+	}
+	return e.Protocol
 }
 
 // TracingConfig configures tracing to X-Ray.
@@ -477,22 +500,33 @@ type source struct {
 // origin turns a path in the merged settings ("network.natGateways") into
 // the key path in cdk.json that set it.
 func (s *source) origin(path string) string {
-	if _, ok := lookup(s.overrides, path); ok {
+	// Lists are replaced whole: a key of a list's item, even one left out,
+	// belongs to the layer that holds the list.
+	probe := path
+	if i := strings.LastIndexByte(path, ']'); i >= 0 {
+		probe = path[:i+1]
+	}
+	if _, ok := lookup(s.overrides, probe); ok {
 		return EnvironmentsKey + "." + s.env + "." + path
 	}
-	if _, ok := lookup(s.defaults, path); ok {
+	if _, ok := lookup(s.defaults, probe); ok {
 		return DefaultsKey + "." + path
 	}
 	return EnvironmentsKey + "." + s.env + "." + path
 }
 
-// lookup finds path ("a.b[2].c") in settings; list indexes are ignored
-// because lists are replaced whole, never merged.
+// lookup finds path ("a.b[2].c") in settings. Lists are replaced whole,
+// never merged, so the layer that holds a list holds all its items.
 func lookup(settings map[string]any, path string) (any, bool) {
 	var cur any = settings
 	for _, part := range strings.Split(path, ".") {
+		index := -1
 		if i := strings.IndexByte(part, '['); i >= 0 {
-			part = part[:i]
+			n, err := strconv.Atoi(strings.TrimSuffix(part[i+1:], "]"))
+			if err != nil {
+				return nil, false
+			}
+			part, index = part[:i], n
 		}
 		m, ok := cur.(map[string]any)
 		if !ok {
@@ -500,6 +534,13 @@ func lookup(settings map[string]any, path string) (any, bool) {
 		}
 		if cur, ok = m[part]; !ok {
 			return nil, false
+		}
+		if index >= 0 {
+			list, ok := cur.([]any)
+			if !ok || index >= len(list) {
+				return nil, false
+			}
+			cur = list[index]
 		}
 	}
 	return cur, true
@@ -848,6 +889,55 @@ func (c *ComputeConfig) validate(v *validator, region string) {
 	v.check("compute.beat.memoryMiB", apptask.CheckSize(c.Beat.Cpu, c.Beat.MemoryMiB))
 	v.noMigrations("compute.beat.command", c.Beat.Command)
 	v.check("compute.migration.memoryMiB", apptask.CheckSize(c.Migration.Cpu, c.Migration.MemoryMiB))
+	c.validateEgress(v)
+}
+
+// maxExtraEgress leaves room, in a security group's default quota of 60
+// outbound rules, for the ones djangocdk adds.
+const maxExtraEgress = 50
+
+// egressDescriptionPattern is what EC2 accepts in a rule's description.
+var egressDescriptionPattern = regexp.MustCompile(`^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{1,255}$`)
+
+func (c *ComputeConfig) validateEgress(v *validator) {
+	if n := len(c.ExtraEgress); n > maxExtraEgress {
+		v.fail("compute.extraEgress", "%d rules; at most %d fit beside djangocdk's in a security group's 60 outbound rules", n, maxExtraEgress)
+	}
+	seen := map[string]int{}
+	for i, e := range c.ExtraEgress {
+		path := fmt.Sprintf("compute.extraEgress[%d]", i)
+		v.within(path+".port", e.Port, 1, 65535, "a TCP or UDP port")
+		if e.Protocol != "" && e.Protocol != "tcp" && e.Protocol != "udp" {
+			v.fail(path+".protocol", "%q is not allowed; use \"tcp\" (the default) or \"udp\"", e.Protocol)
+		}
+		v.check(path+".cidr", checkEgressCidr(e.Cidr))
+		switch {
+		case e.Description == "":
+			v.fail(path+".description", "empty; say what the tasks reach there, such as \"SMTP to the mail provider\"")
+		case !egressDescriptionPattern.MatchString(e.Description):
+			v.fail(path+".description", "%q is not a rule description: up to 255 letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*", e.Description)
+		}
+		key := fmt.Sprintf("%s/%d/%s", e.protocol(), e.Port, e.Cidr)
+		switch j, dup := seen[key]; {
+		case key == "tcp/443/0.0.0.0/0":
+			v.fail(path, "port 443 anywhere is already allowed to every task")
+		case dup:
+			v.fail(path, "same protocol, port and cidr as compute.extraEgress[%d]", j)
+		}
+		seen[key] = i
+	}
+}
+
+// checkEgressCidr reports whether cidr is an IPv4 range without host bits.
+func checkEgressCidr(cidr string) error {
+	prefix, err := netip.ParsePrefix(cidr)
+	if err != nil || !prefix.Addr().Is4() {
+		return fmt.Errorf("%q is not an IPv4 CIDR block such as 203.0.113.0/24 (0.0.0.0/0 for anywhere)", cidr)
+	}
+	if masked := prefix.Masked(); masked != prefix {
+		return fmt.Errorf("%q has host bits set; use %s", cidr, masked)
+	}
+	return nil
 }
 
 // noMigrations rejects a service command that runs migrations: they run

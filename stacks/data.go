@@ -105,10 +105,12 @@ type TaskSecurityGroups struct {
 // importedInto returns the groups as references of stack: rules that the
 // compute layer adds to them (the load balancer to the web tasks) then
 // belong to the Compute stack instead of making the Data stack depend on it.
+// They are imported as they are, without all outbound traffic: a connection
+// the compute layer opens from a task group adds its egress rule there.
 func (t TaskSecurityGroups) importedInto(stack awscdk.Stack) TaskSecurityGroups {
 	imported := func(id string, group awsec2.ISecurityGroup) awsec2.ISecurityGroup {
 		return awsec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String(id), group.SecurityGroupId(), &awsec2.SecurityGroupImportOptions{
-			AllowAllOutbound: jsii.Bool(true),
+			AllowAllOutbound: jsii.Bool(false),
 		})
 	}
 	return TaskSecurityGroups{
@@ -129,6 +131,36 @@ func (t TaskSecurityGroups) byRole() []struct {
 		role  string
 		group awsec2.ISecurityGroup
 	}{{"web", t.Web}, {"worker", t.Worker}, {"beat", t.Beat}, {"migration", t.Migration}}
+}
+
+// restrictEgress gives a task group its outbound rules besides the database
+// and the cache: HTTPS anywhere, and extra, the app's other destinations
+// (compute.extraEgress).
+//
+// HTTPS covers AWS's APIs through the NAT gateway or the S3 gateway
+// endpoint (ECR and its layers in S3, Secrets Manager, SSM, CloudWatch Logs,
+// X-Ray, ECS Exec's SSM messages, S3) and third parties (Sentry, mail and
+// payment APIs). The OpenTelemetry sidecar talks to the app on localhost,
+// which security groups never see.
+//
+// No DNS rule: the tasks resolve names through the VPC's Amazon DNS server
+// (Route 53 Resolver at the VPC range's base + 2 or 169.254.169.253; the
+// Network stack leaves the VPC's DHCP options at AmazonProvidedDNS), and
+// security groups do not filter traffic to it, nor to the instance and task
+// metadata endpoints or the Amazon Time Sync Service (Amazon VPC User Guide,
+// "Security group rules"). A port 53 rule would change nothing and read as
+// if removing it broke resolution. Apps whose VPC uses other resolvers list
+// them in compute.extraEgress.
+func restrictEgress(group awsec2.ISecurityGroup, extra []EgressConfig) {
+	group.AddEgressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(443)),
+		jsii.String("HTTPS: AWS APIs, ECR, S3 and third-party services"), jsii.Bool(false))
+	for _, e := range extra {
+		port := awsec2.Port_Tcp(jsii.Number(e.Port))
+		if e.protocol() == "udp" {
+			port = awsec2.Port_Udp(jsii.Number(e.Port))
+		}
+		group.AddEgressRule(awsec2.Peer_Ipv4(jsii.String(e.Cidr)), port, jsii.String(e.Description), jsii.Bool(false))
+	}
 }
 
 // Parameter names: the environment variables the containers receive from
@@ -159,10 +191,15 @@ func NewDataStack(scope constructs.Construct, cfg *Config, net *NetworkStack) (*
 		*g.target = awsec2.NewSecurityGroup(stack, jsii.String(g.role+"Tasks"), &awsec2.SecurityGroupProps{
 			Vpc:         net.Vpc,
 			Description: jsii.String(g.role + " of " + cfg.StackName(ComputeLayer)),
-			// Tasks call AWS APIs, ECR and third-party services over HTTPS.
-			AllowAllOutbound: jsii.Bool(true),
+			// Outbound is what restrictEgress allows, plus the database and
+			// the cache, whose AllowFrom below adds the matching rule here.
+			AllowAllOutbound: jsii.Bool(false),
 		})
 	}
+	for _, t := range tasks.byRole() {
+		restrictEgress(t.group, cfg.Compute.ExtraEgress)
+	}
+	restrictEgress(tasks.QueueMetrics, nil)
 
 	dbRemoval := awscdk.RemovalPolicy_SNAPSHOT
 	if cfg.Removal() == awscdk.RemovalPolicy_DESTROY {
@@ -212,6 +249,9 @@ func NewDataStack(scope constructs.Construct, cfg *Config, net *NetworkStack) (*
 		return nil, err
 	}
 
+	// Each AllowFrom adds both sides: the ingress rule on the database's (or
+	// proxy's) or cache's group and, since the task groups do not allow all
+	// outbound traffic, the egress rule on the task group, all in this stack.
 	for _, t := range tasks.byRole() {
 		db.AllowFrom(t.group, "PostgreSQL from "+t.role+" tasks")
 		redis.AllowFrom(t.group, "Cache from "+t.role+" tasks")
