@@ -120,6 +120,11 @@ func Main() {
 	name := filepath.Base(os.Args[0])
 	args := os.Args[1:]
 	worldFile := os.Getenv("FAKE_WORLD")
+	// Scripts run fakes concurrently (aws ... | docker login): one at a
+	// time may read and write the world. The lock goes with the process.
+	if lock, err := os.OpenFile(worldFile+".lock", os.O_CREATE|os.O_RDWR, 0o644); err == nil {
+		syscall.Flock(int(lock.Fd()), syscall.LOCK_EX)
+	}
 	data, err := os.ReadFile(worldFile)
 	if err != nil {
 		fatal("fake %s: no world: %v", name, err)
@@ -139,7 +144,11 @@ func Main() {
 	if err != nil {
 		fatal("fake %s: %v", name, err)
 	}
-	if err := os.WriteFile(worldFile, data, 0o644); err != nil {
+	// Written aside, then renamed: a reader never sees half a world.
+	if err := os.WriteFile(worldFile+".new", data, 0o644); err != nil {
+		fatal("fake %s: %v", name, err)
+	}
+	if err := os.Rename(worldFile+".new", worldFile); err != nil {
 		fatal("fake %s: %v", name, err)
 	}
 	if code != 0 {
