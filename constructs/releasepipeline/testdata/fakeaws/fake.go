@@ -121,7 +121,12 @@ func Main() {
 	args := os.Args[1:]
 	worldFile := os.Getenv("FAKE_WORLD")
 	// Scripts run fakes concurrently (aws ... | docker login): one at a
-	// time may read and write the world. The lock goes with the process.
+	// time may read and write the world. The lock goes with the process; a
+	// fake reading a pipe drains it first, or the writer could wait on the
+	// lock while the reader waits on it.
+	if name == "docker" && index(args, "--password-stdin") >= 0 {
+		io.Copy(io.Discard, os.Stdin)
+	}
 	if lock, err := os.OpenFile(worldFile+".lock", os.O_CREATE|os.O_RDWR, 0o644); err == nil {
 		syscall.Flock(int(lock.Fd()), syscall.LOCK_EX)
 	}
@@ -220,9 +225,6 @@ func (w *World) call(name string, args []string, line string) (string, int) {
 		}
 		fatal("fake date: only +%%s and -u +%%Y%%m%%d%%H%%M%%S, not %v", args)
 	case "docker":
-		if index(args, "--password-stdin") >= 0 {
-			io.Copy(io.Discard, os.Stdin)
-		}
 		return "", 0
 	case "aws":
 		if len(args) < 2 {
