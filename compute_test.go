@@ -310,7 +310,7 @@ func TestBeat(t *testing.T) {
 				t.Errorf("%s: beat is autoscaled by %s", env, id)
 			}
 		}
-		if cmd := jsonOf(container(t, tmpl, "BeatTask")["Command"]); cmd != `["celery","-A","config.celery_app","beat","--loglevel=INFO"]` {
+		if cmd := jsonOf(container(t, tmpl, "BeatTask")["Command"]); cmd != `["celery","-A","config.celery_app","beat","--loglevel=INFO","--schedule=/tmp/celerybeat-schedule"]` {
 			t.Errorf("%s: beat command %s", env, cmd)
 		}
 	}
