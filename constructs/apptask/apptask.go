@@ -322,7 +322,7 @@ func CheckWritablePaths(paths []string) (int, error) {
 	for i, p := range paths {
 		switch {
 		case p == "/":
-			return i, fmt.Errorf(`"/" is the root filesystem; set the root writable instead`)
+			return i, fmt.Errorf(`"/" is the root filesystem, which no volume can replace; make the root writable instead`)
 		case !pathPattern.MatchString(p) || path.Clean(p) != p:
 			return i, fmt.Errorf("%q is not an absolute, clean directory path such as /tmp (letters, digits, _ . - between slashes)", p)
 		}

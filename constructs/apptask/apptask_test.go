@@ -33,7 +33,7 @@ func TestNewRejectsInvalidProps(t *testing.T) {
 		"both": {Props{Image: placeholderImage{}, Command: []string{"x"}, Environment: map[string]string{"DJANGO_SECRET_KEY": "x"},
 			Secrets: map[string]awsecs.Secret{"DJANGO_SECRET_KEY": nil}}, "apptask.Props.Environment: DJANGO_SECRET_KEY is also a secret"},
 		"root writable path": {Props{Image: placeholderImage{}, Command: []string{"x"}, WritablePaths: []string{"/tmp", "/"}},
-			`apptask.Props.WritablePaths[1]: "/" is the root filesystem`},
+			`apptask.Props.WritablePaths[1]: "/" is the root filesystem, which no volume`},
 		"relative writable path": {Props{Image: placeholderImage{}, Command: []string{"x"}, WritablePaths: []string{"tmp"}},
 			`apptask.Props.WritablePaths[0]: "tmp" is not an absolute, clean directory path`},
 		"root user": {Props{Image: placeholderImage{}, Command: []string{"x"}, User: "0:0"},
