@@ -284,8 +284,11 @@ func TestStacks(t *testing.T) {
 // TestNag checks that cdk-nag's AwsSolutions pack ran on every stack and
 // left no unsuppressed error.
 func TestNag(t *testing.T) {
+	all := []*synthesized{execVariant(t)} // ECS Exec is off in the shipped environments
 	for _, env := range environments {
-		s := synth(t, env)
+		all = append(all, synth(t, env))
+	}
+	for _, s := range all {
 		for _, name := range s.stackNames() {
 			// cdk-nag names the report after the stack's path: "AwsSolutions-" +
 			// parent path ("" for a top-level stack) + "-" + stack name.
@@ -346,8 +349,6 @@ func TestStatefulLogicalIDs(t *testing.T) {
 			"MigrationTaskLogsC11CB801":    "AWS::Logs::LogGroup",
 			"StaticFilesTaskLogs1296E80E":  "AWS::Logs::LogGroup",
 			"QueueMetricsLogs2A16AFF1":     "AWS::Logs::LogGroup",
-			"ExecKey76C18399":              "AWS::KMS::Key",
-			"ExecLogs6390DA49":             "AWS::Logs::LogGroup",
 		},
 		stacks.OperationsLayer: {
 			"AlarmKeyE05DE300": "AWS::KMS::Key",
@@ -363,10 +364,8 @@ func TestStatefulLogicalIDs(t *testing.T) {
 			"ReleaseReleaseProjectLogs1F3A8173": "AWS::Logs::LogGroup",
 		},
 	}
-	tmpls := synth(t, "production")
-	for layer, ids := range pinned {
-		tmpl := tmpls.template(t, layer)
-		all := tmpl["Resources"].(map[string]any)
+	check := func(s *synthesized, layer string, ids map[string]string) {
+		all := s.template(t, layer)["Resources"].(map[string]any)
 		for id, typ := range ids {
 			res, ok := all[id].(map[string]any)
 			if !ok {
@@ -378,6 +377,11 @@ func TestStatefulLogicalIDs(t *testing.T) {
 			}
 		}
 	}
+	for layer, ids := range pinned {
+		check(synth(t, "production"), layer, ids)
+	}
+	// ECS Exec's key and session logs, where it is on.
+	check(execVariant(t), stacks.ComputeLayer, map[string]string{"ExecKey76C18399": "AWS::KMS::Key", "ExecLogs6390DA49": "AWS::Logs::LogGroup"})
 }
 
 // TestBadConfig feeds build, the path the CLI takes, a broken cdk.json
@@ -543,6 +547,20 @@ func TestBadConfig(t *testing.T) {
 			`environments.dev.operations.latencyP99Seconds: 0.5 is below operations.latencyP95Seconds (1)`},
 		{"tracing collector not pinned", set("environments.dev.compute.tracing", map[string]any{"enabled": true, "collectorImage": "public.ecr.aws/aws-observability/aws-otel-collector:latest"}),
 			`environments.dev.compute.tracing.collectorImage: "public.ecr.aws/aws-observability/aws-otel-collector:latest" does not pin a version (image:tag, not latest)`},
+		{"writable path not absolute", set("environments.dev.compute.beat.writablePaths", []any{"/tmp", "tmp"}),
+			`environments.dev.compute.beat.writablePaths[1]: "tmp" is not an absolute, clean directory path such as /tmp (letters, digits, _ . - between slashes)`},
+		{"root as a writable path", set("environments.dev.compute.web.writablePaths", []any{"/"}),
+			`environments.dev.compute.web.writablePaths[0]: "/" is the root filesystem, which no volume can replace; make the root writable instead`},
+		{"writable path listed twice", set("environments.dev.compute.migration.writablePaths", []any{"/tmp", "/tmp"}),
+			`environments.dev.compute.migration.writablePaths[1]: "/tmp" is listed twice`},
+		{"read-only root without /tmp", set("environments.dev.compute.queues", []any{map[string]any{"name": "celery", "concurrency": 2.0, "cpu": 256.0, "memoryMiB": 512.0, "minTasks": 1.0, "maxTasks": 1.0, "stopTimeoutSeconds": 120.0,
+			"writablePaths": []any{"/var/cache/app"}}}),
+			`environments.dev.compute.queues[0].writablePaths: ["/var/cache/app"] lacks /tmp, but the root filesystem is read-only: gunicorn's heartbeat files, Celery beat's schedule and Python's tempfile (Django's uploads) write there; add /tmp, or set compute.queues[0].readonlyRootFilesystem to false`},
+		{"read-only root not a boolean", set("environments.dev.compute.web.readonlyRootFilesystem", "yes"),
+			`environments.dev.compute.web.readonlyRootFilesystem: "yes" is not allowed; want true or false`},
+		{"ECS Exec on a read-only web root", set("environments.dev.compute.executeCommand", true),
+			"environments.dev.compute.executeCommand: true, but compute.web.readonlyRootFilesystem is true: ECS Exec's agent needs a writable root filesystem (AWS supports no other way); " +
+				"set compute.web.readonlyRootFilesystem to false too while you need a shell, or executeCommand to false"},
 		{"alarm email", set("environments.dev.operations.alarmEmails", []any{"oncall@"}),
 			`environments.dev.operations.alarmEmails[0]: "oncall@" is not an email address`},
 		{"extra egress port, protocol and description", set("environments.dev.compute.extraEgress", []any{

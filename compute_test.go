@@ -337,7 +337,7 @@ func TestBeat(t *testing.T) {
 				t.Errorf("%s: beat is autoscaled by %s", env, id)
 			}
 		}
-		if cmd := jsonOf(container(t, tmpl, "BeatTask")["Command"]); cmd != `["celery","-A","config.celery_app","beat","--loglevel=INFO"]` {
+		if cmd := jsonOf(container(t, tmpl, "BeatTask")["Command"]); cmd != `["celery","-A","config.celery_app","beat","--loglevel=INFO","--schedule=/tmp/celerybeat-schedule"]` {
 			t.Errorf("%s: beat command %s", env, cmd)
 		}
 	}
@@ -608,6 +608,126 @@ func TestCapacityProviderServicesWaitForTheAssociation(t *testing.T) {
 		}
 		if checked == 0 {
 			t.Errorf("%s: no service names a capacity provider", env)
+		}
+	}
+}
+
+// execVariant is production with ECS Exec on (a break-glass shell), which
+// needs the web container's root filesystem writable.
+func execVariant(t *testing.T) *synthesized {
+	return synthVariant(t, "production-exec", "production", set(
+		"environments.production.compute.executeCommand", true,
+		"environments.production.compute.web.readonlyRootFilesystem", false,
+	))
+}
+
+// filesystemVariant is staging with a second writable path for beat and a
+// writable root for the migration task (and so the collectstatic task).
+func filesystemVariant(t *testing.T) *synthesized {
+	return synthVariant(t, "staging-filesystem", "staging", set(
+		"environments.staging.compute.beat", map[string]any{"writablePaths": []any{"/tmp", "/home/django/.cache"}},
+		"environments.staging.compute.migration", map[string]any{"readonlyRootFilesystem": false},
+	))
+}
+
+// containerFS is a container's read-only-root flag and the paths where a
+// writable task volume is mounted.
+type containerFS struct {
+	readonly bool
+	paths    []string
+}
+
+// writableMounts returns, per task definition of tmpl, its containers by
+// name with their containerFS. It fails when a mount's volume is not an
+// ephemeral (host-less) volume of the task.
+func writableMounts(t *testing.T, tmpl map[string]any) map[string]map[string]containerFS {
+	t.Helper()
+	out := map[string]map[string]containerFS{}
+	for id, def := range resources(tmpl, "AWS::ECS::TaskDefinition") {
+		volumes := map[string]bool{}
+		for _, v := range asList(props(def)["Volumes"]) {
+			if len(v) != 1 {
+				t.Errorf("%s: volume %v is not a task-level ephemeral volume (a name and nothing else)", id, v)
+			}
+			volumes[v["Name"].(string)] = true
+		}
+		out[id] = map[string]containerFS{}
+		for _, c := range asList(props(def)["ContainerDefinitions"]) {
+			var paths []string
+			for _, m := range asList(c["MountPoints"]) {
+				if !volumes[fmt.Sprint(m["SourceVolume"])] || m["ReadOnly"] != false {
+					t.Errorf("%s %s: mount %v is not a writable volume of the task", id, c["Name"], m)
+				}
+				paths = append(paths, m["ContainerPath"].(string))
+			}
+			out[id][c["Name"].(string)] = containerFS{c["ReadonlyRootFilesystem"] == true, paths}
+		}
+	}
+	return out
+}
+
+// TestReadonlyRootFilesystem checks that every container of every task
+// (web, each queue, beat, migration, collectstatic, tracing sidecars) has
+// a read-only root, the Django containers a writable /tmp on a task
+// volume, and that beat keeps its schedule there.
+func TestReadonlyRootFilesystem(t *testing.T) {
+	for _, env := range environments {
+		tmpl := synth(t, env).template(t, stacks.ComputeLayer)
+		django := 0
+		for id, containers := range writableMounts(t, tmpl) {
+			for name, c := range containers {
+				if !c.readonly {
+					t.Errorf("%s: %s's container %s has a writable root filesystem", env, id, name)
+				}
+				if name == "django" {
+					django++
+					if strings.Join(c.paths, " ") != "/tmp" {
+						t.Errorf("%s: %s's django container has writable paths %q, want /tmp", env, id, c.paths)
+					}
+				}
+			}
+		}
+		if want := 4 + len(synth(t, env).cfg.Compute.Queues); django != want {
+			t.Errorf("%s: %d django containers, want %d (web, queues, beat, migration, collectstatic)", env, django, want)
+		}
+		for _, prefix := range []string{"WebTask", "BeatTask", "MigrationTask", "StaticFilesTask", "WorkerceleryTask"} {
+			if user, ok := container(t, tmpl, prefix)["User"]; ok {
+				t.Errorf("%s: %s runs as %v; the default is the image's USER", env, prefix, user)
+			}
+		}
+		// Beat's schedule file is in a writable path.
+		beat := asSlice(container(t, tmpl, "BeatTask")["Command"])
+		schedule := ""
+		for _, arg := range beat {
+			if s, ok := strings.CutPrefix(fmt.Sprint(arg), "--schedule="); ok {
+				schedule = s
+			}
+		}
+		if !strings.HasPrefix(schedule, "/tmp/") {
+			t.Errorf("%s: beat's schedule file is %q, want one under the writable /tmp", env, schedule)
+		}
+	}
+
+	tmpl := filesystemVariant(t).template(t, stacks.ComputeLayer)
+	mounts := writableMounts(t, tmpl)
+	byTask := func(prefix string) (bool, []string) {
+		for id, containers := range mounts {
+			if strings.HasPrefix(id, prefix) {
+				return containers["django"].readonly, containers["django"].paths
+			}
+		}
+		t.Fatalf("no task %s*", prefix)
+		return false, nil
+	}
+	for prefix, want := range map[string]struct {
+		readonly bool
+		paths    string
+	}{
+		"BeatTask": {true, "/tmp /home/django/.cache"}, "MigrationTask": {false, "/tmp"}, "StaticFilesTask": {false, "/tmp"},
+		"WebTask": {true, "/tmp"}, "WorkerceleryTask": {true, "/tmp"},
+	} {
+		if readonly, paths := byTask(prefix); readonly != want.readonly || strings.Join(paths, " ") != want.paths {
+			t.Errorf("variant: %s read-only %v with writable %q, want %v with %s", prefix, readonly, paths, want.readonly, want.paths)
 		}
 	}
 }

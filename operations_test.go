@@ -110,29 +110,42 @@ func TestDeploymentAlarms(t *testing.T) {
 }
 
 func TestExecAndTracing(t *testing.T) {
+	// ECS Exec needs a writable root filesystem: off in the shipped
+	// environments, on in a variant that opens the web container's root.
+	exec := execVariant(t).template(t, stacks.ComputeLayer)
+	if c := container(t, exec, "WebTask"); c["ReadonlyRootFilesystem"] != false {
+		t.Errorf("exec: the web container's root is read-only (%v); ECS Exec's agent could not start", c["ReadonlyRootFilesystem"])
+	}
+	_, cluster := only(t, exec, "AWS::ECS::Cluster")
+	config := jsonOf(props(cluster)["Configuration"])
+	if !strings.Contains(config, `"KmsKeyId":{"Fn::GetAtt":["ExecKey`) || !strings.Contains(config, `"CloudWatchEncryptionEnabled":true`) || !strings.Contains(config, `"Logging":"OVERRIDE"`) {
+		t.Errorf("exec: sessions are not encrypted and logged: %s", config)
+	}
+	if svc := props(byPrefix(t, exec, "AWS::ECS::Service", "WebService")); svc["EnableExecuteCommand"] != true {
+		t.Errorf("exec: no ECS Exec on the web service")
+	}
+	logs := props(byPrefix(t, exec, "AWS::Logs::LogGroup", "ExecLogs"))
+	if logs["KmsKeyId"] == nil || logs["RetentionInDays"] == nil {
+		t.Errorf("exec: log group %v", logs)
+	}
+	policy := jsonOf(props(byPrefix(t, exec, "AWS::IAM::Policy", "AppTaskRoleDefaultPolicy")))
+	if !strings.Contains(policy, "ssmmessages:OpenDataChannel") || !strings.Contains(policy, "ExecKey") {
+		t.Errorf("exec: the task role cannot open exec sessions: %s", policy)
+	}
+	if cmd := jsonOf(exec["Outputs"].(map[string]any)["ShellCommand"]); !strings.Contains(cmd, "aws ecs execute-command") || !strings.Contains(cmd, "python manage.py shell") {
+		t.Errorf("exec: ShellCommand %s", cmd)
+	}
 	for _, env := range environments {
 		tmpl := synth(t, env).template(t, stacks.ComputeLayer)
 		_, cluster := only(t, tmpl, "AWS::ECS::Cluster")
 		if insights := jsonOf(props(cluster)["ClusterSettings"]); insights != `[{"Name":"containerInsights","Value":"enabled"}]` {
 			t.Errorf("%s: Container Insights %s", env, insights)
 		}
-		config := jsonOf(props(cluster)["Configuration"])
-		if !strings.Contains(config, `"KmsKeyId":{"Fn::GetAtt":["ExecKey`) || !strings.Contains(config, `"CloudWatchEncryptionEnabled":true`) || !strings.Contains(config, `"Logging":"OVERRIDE"`) {
-			t.Errorf("%s: exec sessions are not encrypted and logged: %s", env, config)
+		if svc := props(byPrefix(t, tmpl, "AWS::ECS::Service", "WebService")); svc["EnableExecuteCommand"] == true {
+			t.Errorf("%s: ECS Exec on a web container whose root is read-only", env)
 		}
-		if svc := props(byPrefix(t, tmpl, "AWS::ECS::Service", "WebService")); svc["EnableExecuteCommand"] != true {
-			t.Errorf("%s: no ECS Exec on the web service", env)
-		}
-		logs := props(byPrefix(t, tmpl, "AWS::Logs::LogGroup", "ExecLogs"))
-		if logs["KmsKeyId"] == nil || logs["RetentionInDays"] == nil {
-			t.Errorf("%s: exec log group %v", env, logs)
-		}
-		policy := jsonOf(props(byPrefix(t, tmpl, "AWS::IAM::Policy", "AppTaskRoleDefaultPolicy")))
-		if !strings.Contains(policy, "ssmmessages:OpenDataChannel") || !strings.Contains(policy, "ExecKey") {
-			t.Errorf("%s: the task role cannot open exec sessions: %s", env, policy)
-		}
-		if cmd := jsonOf(tmpl["Outputs"].(map[string]any)["ShellCommand"]); !strings.Contains(cmd, "aws ecs execute-command") || !strings.Contains(cmd, "python manage.py shell") {
-			t.Errorf("%s: ShellCommand %s", env, cmd)
+		if _, ok := tmpl["Outputs"].(map[string]any)["ShellCommand"]; ok {
+			t.Errorf("%s: a ShellCommand output without ECS Exec", env)
 		}
 
 		traced := env == "production"

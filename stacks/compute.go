@@ -200,17 +200,19 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 	// task returns the task of process ("" for the migration, which is not traced).
 	task := func(process string, size TaskConfig, command []string) apptask.Props {
 		return apptask.Props{
-			Tracing:         tracing(process),
-			Image:           image,
-			Command:         command,
-			Cpu:             size.Cpu,
-			MemoryMiB:       size.MemoryMiB,
-			CpuArchitecture: arch,
-			Environment:     environment,
-			Secrets:         secrets,
-			TaskRole:        taskRole,
-			LogRetention:    Retention(cfg.Compute.LogRetentionDays),
-			RemovalPolicy:   cfg.Removal(),
+			WritableRootFilesystem: !readonlyRoot(size.ReadonlyRootFilesystem),
+			WritablePaths:          size.WritablePaths, // nil: /tmp
+			Tracing:                tracing(process),
+			Image:                  image,
+			Command:                command,
+			Cpu:                    size.Cpu,
+			MemoryMiB:              size.MemoryMiB,
+			CpuArchitecture:        arch,
+			Environment:            environment,
+			Secrets:                secrets,
+			TaskRole:               taskRole,
+			LogRetention:           Retention(cfg.Compute.LogRetentionDays),
+			RemovalPolicy:          cfg.Removal(),
 		}
 	}
 	private := &awsec2.SubnetSelection{SubnetGroupName: jsii.String(network.PrivateSubnets)}
@@ -233,7 +235,7 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 		})
 	}
 
-	webTask := task("web", TaskConfig{Cpu: w.Cpu, MemoryMiB: w.MemoryMiB}, w.Command)
+	webTask := task("web", TaskConfig{Cpu: w.Cpu, MemoryMiB: w.MemoryMiB, ReadonlyRootFilesystem: w.ReadonlyRootFilesystem, WritablePaths: w.WritablePaths}, w.Command)
 	webTask.Port = w.Port
 	webTask.StopTimeoutSeconds = w.StopTimeoutSeconds
 	webProps := &djangoweb.Props{
@@ -297,7 +299,7 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 	}
 	var workers []*celeryworker.Worker
 	for _, q := range cfg.Compute.Queues {
-		workerTask := task("worker-"+q.Name, TaskConfig{Cpu: q.Cpu, MemoryMiB: q.MemoryMiB}, q.Command)
+		workerTask := task("worker-"+q.Name, TaskConfig{Cpu: q.Cpu, MemoryMiB: q.MemoryMiB, ReadonlyRootFilesystem: q.ReadonlyRootFilesystem, WritablePaths: q.WritablePaths}, q.Command)
 		workerTask.StopTimeoutSeconds = q.StopTimeoutSeconds
 		worker, err := celeryworker.New(stack, "Worker-"+q.Name, &celeryworker.Props{
 			Cluster:              cluster,
@@ -341,7 +343,7 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 	if err != nil {
 		return nil, err
 	}
-	staticTask := task("", cfg.Compute.Migration, nil)
+	staticTask := task("", cfg.Compute.Migration, nil) // the migration's size and filesystem
 	staticTask.Family = cfg.StackName("static")
 	staticTask.TaskRole = nil // its own role: the one writer of the static bucket
 	static, err := staticfiles.New(stack, "StaticFiles", &staticfiles.Props{Task: staticTask, Bucket: staticBucket})

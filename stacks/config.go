@@ -257,6 +257,12 @@ type WebConfig struct {
 	PlainHTTPOrigin bool `json:"plainHttpOrigin"`
 	// DeploymentAlarms roll a web deployment back on errors or latency.
 	DeploymentAlarms DeploymentAlarmsConfig `json:"deploymentAlarms"`
+	// ReadonlyRootFilesystem makes the Django container's root filesystem
+	// read-only (and the tracing sidecar's). Absent: true.
+	ReadonlyRootFilesystem *bool `json:"readonlyRootFilesystem"`
+	// WritablePaths are the container's directories backed by writable task
+	// volumes. Absent: ["/tmp"].
+	WritablePaths []string `json:"writablePaths"`
 }
 
 // DeploymentAlarmsConfig configures the alarms that roll a web deployment back.
@@ -287,6 +293,12 @@ type QueueConfig struct {
 	TargetBacklogPerTask int      `json:"targetBacklogPerTask"`
 	StopTimeoutSeconds   int      `json:"stopTimeoutSeconds"`
 	Command              []string `json:"command"`
+	// ReadonlyRootFilesystem makes the Django container's root filesystem
+	// read-only (and the tracing sidecar's). Absent: true.
+	ReadonlyRootFilesystem *bool `json:"readonlyRootFilesystem"`
+	// WritablePaths are the container's directories backed by writable task
+	// volumes. Absent: ["/tmp"].
+	WritablePaths []string `json:"writablePaths"`
 }
 
 // TaskConfig sizes a one-container task and may override its command.
@@ -294,7 +306,16 @@ type TaskConfig struct {
 	Cpu       int      `json:"cpu"`
 	MemoryMiB int      `json:"memoryMiB"`
 	Command   []string `json:"command"`
+	// ReadonlyRootFilesystem makes the Django container's root filesystem
+	// read-only (and the tracing sidecar's). Absent: true.
+	ReadonlyRootFilesystem *bool `json:"readonlyRootFilesystem"`
+	// WritablePaths are the container's directories backed by writable task
+	// volumes. Absent: ["/tmp"].
+	WritablePaths []string `json:"writablePaths"`
 }
+
+// readonlyRoot returns the value of a readonlyRootFilesystem key, true when absent.
+func readonlyRoot(key *bool) bool { return key == nil || *key }
 
 // DatabaseConfig configures RDS PostgreSQL.
 type DatabaseConfig struct {
@@ -866,6 +887,11 @@ func (c *ComputeConfig) validate(v *validator, region string) {
 		}
 	}
 	v.noMigrations("compute.web.command", w.Command)
+	v.filesystem("compute.web", w.ReadonlyRootFilesystem, w.WritablePaths)
+	if c.ExecuteCommand && readonlyRoot(w.ReadonlyRootFilesystem) {
+		v.fail("compute.executeCommand", "true, but compute.web.readonlyRootFilesystem is true: ECS Exec's agent needs a writable root filesystem (AWS supports no other way); "+
+			"set compute.web.readonlyRootFilesystem to false too while you need a shell, or executeCommand to false")
+	}
 
 	if len(c.Queues) == 0 {
 		v.fail("compute.queues", "empty; list at least Celery's default queue, such as {\"name\": \"celery\"}")
@@ -885,10 +911,13 @@ func (c *ComputeConfig) validate(v *validator, region string) {
 		v.within(path+".targetBacklogPerTask", q.TargetBacklogPerTask, 0, 100000, "0 means twice the concurrency")
 		v.within(path+".stopTimeoutSeconds", q.StopTimeoutSeconds, 1, apptask.MaxStopTimeoutSeconds, "Fargate's limit; Celery's warm shutdown needs it")
 		v.noMigrations(path+".command", q.Command)
+		v.filesystem(path, q.ReadonlyRootFilesystem, q.WritablePaths)
 	}
 	v.check("compute.beat.memoryMiB", apptask.CheckSize(c.Beat.Cpu, c.Beat.MemoryMiB))
 	v.noMigrations("compute.beat.command", c.Beat.Command)
+	v.filesystem("compute.beat", c.Beat.ReadonlyRootFilesystem, c.Beat.WritablePaths)
 	v.check("compute.migration.memoryMiB", apptask.CheckSize(c.Migration.Cpu, c.Migration.MemoryMiB))
+	v.filesystem("compute.migration", c.Migration.ReadonlyRootFilesystem, c.Migration.WritablePaths)
 	c.validateEgress(v)
 }
 
@@ -938,6 +967,21 @@ func checkEgressCidr(cidr string) error {
 		return fmt.Errorf("%q has host bits set; use %s", cidr, masked)
 	}
 	return nil
+}
+
+// filesystem checks the writable paths of the process at path; with a
+// read-only root they must include /tmp, where gunicorn, Celery beat's
+// default command and Python's tempfile write.
+func (v *validator) filesystem(path string, readonly *bool, paths []string) {
+	if paths == nil {
+		return // the default, /tmp
+	}
+	if i, err := apptask.CheckWritablePaths(paths); err != nil {
+		v.fail(fmt.Sprintf("%s.writablePaths[%d]", path, i), "%v", err)
+	} else if readonlyRoot(readonly) && !slices.Contains(paths, "/tmp") {
+		v.fail(path+".writablePaths", "%q lacks /tmp, but the root filesystem is read-only: gunicorn's heartbeat files, Celery beat's schedule and Python's tempfile (Django's uploads) write there; "+
+			"add /tmp, or set %s.readonlyRootFilesystem to false", paths, path)
+	}
 }
 
 // noMigrations rejects a service command that runs migrations: they run

@@ -5,7 +5,10 @@ package apptask
 
 import (
 	"fmt"
+	"path"
+	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
@@ -59,7 +62,29 @@ type Props struct {
 	// point the app at it. The task role needs X-Ray write access.
 	// Default: nil (no tracing).
 	Tracing *Tracing
+	// WritableRootFilesystem lets the containers write anywhere in the
+	// image's filesystem. Default: false: the root filesystem is
+	// read-only and only WritablePaths can be written to.
+	WritableRootFilesystem bool
+	// WritablePaths are directories of the Django container, each backed by
+	// its own writable task volume (a Fargate bind mount on the task's
+	// ephemeral storage, empty at start and gone when the task stops).
+	// Absolute, distinct, not nested and not "/". A non-root image can write
+	// to such a volume only if its Dockerfile declares the path as a VOLUME
+	// (Fargate then applies the image's ownership and mode to it; otherwise
+	// it is root's, mode 0755). Default: DefaultWritablePaths; an empty,
+	// non-nil slice mounts none.
+	WritablePaths []string
+	// User the Django container runs as: a name, uid, uid:gid or
+	// name:group the image knows. Never root: the image must not need it.
+	// Default: "" (the image's USER).
+	User string
 }
+
+// DefaultWritablePaths are what gunicorn (its workers' heartbeat files),
+// Celery beat (its schedule, see celerybeat) and Python's tempfile (Django's
+// uploads, FILE_UPLOAD_TEMP_DIR) write to.
+var DefaultWritablePaths = []string{"/tmp"}
 
 // Tracing configures the OpenTelemetry collector sidecar.
 type Tracing struct {
@@ -122,10 +147,12 @@ func New(scope constructs.Construct, id string, props *Props) (*AppTask, error) 
 		RemovalPolicy: p.RemovalPolicy,
 	})
 	container := definition.AddContainer(jsii.String(ContainerName), &awsecs.ContainerDefinitionOptions{
-		Image:       p.Image,
-		Command:     jsii.Strings(p.Command...),
-		Essential:   jsii.Bool(true),
-		StopTimeout: awscdk.Duration_Seconds(jsii.Number(p.StopTimeoutSeconds)),
+		Image:                  p.Image,
+		Command:                jsii.Strings(p.Command...),
+		Essential:              jsii.Bool(true),
+		ReadonlyRootFilesystem: jsii.Bool(!p.WritableRootFilesystem),
+		User:                   args.Optional(p.User),
+		StopTimeout:            awscdk.Duration_Seconds(jsii.Number(p.StopTimeoutSeconds)),
 		Logging: awsecs.LogDriver_AwsLogs(&awsecs.AwsLogDriverProps{
 			LogGroup:     logGroup,
 			StreamPrefix: jsii.String(ContainerName),
@@ -134,6 +161,11 @@ func New(scope constructs.Construct, id string, props *Props) (*AppTask, error) 
 			MaxBufferSize: awscdk.Size_Mebibytes(jsii.Number(25)),
 		}),
 	})
+	for _, dir := range p.WritablePaths {
+		name := VolumeName(dir)
+		definition.AddVolume(&awsecs.Volume{Name: jsii.String(name)}) // no host: task ephemeral storage
+		container.AddMountPoints(&awsecs.MountPoint{ContainerPath: jsii.String(dir), SourceVolume: jsii.String(name), ReadOnly: jsii.Bool(false)})
+	}
 	if p.Port != 0 {
 		container.AddPortMappings(&awsecs.PortMapping{ContainerPort: jsii.Number(p.Port), Protocol: awsecs.Protocol_TCP})
 	}
@@ -147,6 +179,9 @@ func New(scope constructs.Construct, id string, props *Props) (*AppTask, error) 
 			// Traces only, to X-Ray; OTLP on its default ports.
 			Command:   jsii.Strings("--config=/etc/ecs/ecs-xray.yaml"),
 			Essential: jsii.Bool(false), // the app keeps serving if tracing fails
+			// The collector (OTLP in, X-Ray out) logs to stdout and writes no
+			// file; its root is read-only with the app's.
+			ReadonlyRootFilesystem: jsii.Bool(!p.WritableRootFilesystem),
 			Logging: awsecs.LogDriver_AwsLogs(&awsecs.AwsLogDriverProps{
 				LogGroup: logGroup, StreamPrefix: jsii.String("otel-collector"),
 				Mode: awsecs.AwsLogDriverMode_NON_BLOCKING, MaxBufferSize: awscdk.Size_Mebibytes(jsii.Number(5)),
@@ -230,6 +265,15 @@ func (props *Props) withDefaults() (Props, error) {
 	if p.CpuArchitecture == nil { // after the checks above: this one calls into jsii
 		p.CpuArchitecture = awsecs.CpuArchitecture_ARM64()
 	}
+	if p.WritablePaths == nil {
+		p.WritablePaths = DefaultWritablePaths
+	}
+	if i, err := CheckWritablePaths(p.WritablePaths); err != nil {
+		return p, fmt.Errorf("apptask.Props.WritablePaths[%d]: %w", i, err)
+	}
+	if err := CheckUser(p.User); err != nil {
+		return p, fmt.Errorf("apptask.Props.User: %w", err)
+	}
 	if p.Tracing != nil && p.Tracing.Service == "" {
 		return p, fmt.Errorf("apptask.Props.Tracing.Service: required")
 	}
@@ -264,4 +308,57 @@ func CheckSize(cpu, memoryMiB int) error {
 		return fmt.Errorf("%d MiB of memory does not go with cpu %d on Fargate (see the task size table)", memoryMiB, cpu)
 	}
 	return nil
+}
+
+var (
+	pathPattern = regexp.MustCompile(`^(/[A-Za-z0-9_.-]+)+$`)
+	userPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$`)
+)
+
+// CheckWritablePaths reports the index of the first path that cannot be a
+// writable volume's mount point, and why.
+func CheckWritablePaths(paths []string) (int, error) {
+	volumes := map[string]string{}
+	for i, p := range paths {
+		switch {
+		case p == "/":
+			return i, fmt.Errorf(`"/" is the root filesystem, which no volume can replace; make the root writable instead`)
+		case !pathPattern.MatchString(p) || path.Clean(p) != p:
+			return i, fmt.Errorf("%q is not an absolute, clean directory path such as /tmp (letters, digits, _ . - between slashes)", p)
+		}
+		for _, q := range paths[:i] {
+			switch {
+			case q == p:
+				return i, fmt.Errorf("%q is listed twice", p)
+			case strings.HasPrefix(p, q+"/"), strings.HasPrefix(q, p+"/"):
+				return i, fmt.Errorf("%q and %q are nested; list the outer one only", q, p)
+			}
+		}
+		if q, taken := volumes[VolumeName(p)]; taken {
+			return i, fmt.Errorf("%q and %q would share the volume name %s; rename one", q, p, VolumeName(p))
+		}
+		volumes[VolumeName(p)] = p
+	}
+	return 0, nil
+}
+
+// CheckUser reports whether user is a container user other than root.
+func CheckUser(user string) error {
+	if user == "" {
+		return nil
+	}
+	if !userPattern.MatchString(user) {
+		return fmt.Errorf("%q is not a user such as django, 1000 or 1000:1000", user)
+	}
+	name, _, _ := strings.Cut(user, ":")
+	if name == "root" || strings.Trim(name, "0") == "" {
+		return fmt.Errorf("%q is root; the containers must run as an unprivileged user", user)
+	}
+	return nil
+}
+
+// VolumeName is the name of the task volume mounted at path: "/tmp" is
+// "writable-tmp".
+func VolumeName(path string) string {
+	return "writable" + strings.NewReplacer("/", "-", ".", "_").Replace(path)
 }

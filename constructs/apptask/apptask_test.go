@@ -32,10 +32,61 @@ func TestNewRejectsInvalidProps(t *testing.T) {
 		"stop timeout": {Props{Image: placeholderImage{}, Command: []string{"x"}, StopTimeoutSeconds: 121}, "apptask.Props.StopTimeoutSeconds: 121 is outside 1 to 120"},
 		"both": {Props{Image: placeholderImage{}, Command: []string{"x"}, Environment: map[string]string{"DJANGO_SECRET_KEY": "x"},
 			Secrets: map[string]awsecs.Secret{"DJANGO_SECRET_KEY": nil}}, "apptask.Props.Environment: DJANGO_SECRET_KEY is also a secret"},
+		"root writable path": {Props{Image: placeholderImage{}, Command: []string{"x"}, WritablePaths: []string{"/tmp", "/"}},
+			`apptask.Props.WritablePaths[1]: "/" is the root filesystem, which no volume`},
+		"relative writable path": {Props{Image: placeholderImage{}, Command: []string{"x"}, WritablePaths: []string{"tmp"}},
+			`apptask.Props.WritablePaths[0]: "tmp" is not an absolute, clean directory path`},
+		"root user": {Props{Image: placeholderImage{}, Command: []string{"x"}, User: "0:0"},
+			`apptask.Props.User: "0:0" is root`},
 	}
 	for name, c := range cases {
 		if _, err := New(nil, "Task", &c.props); err == nil || !strings.HasPrefix(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want %s...", name, err, c.want)
+		}
+	}
+}
+
+func TestCheckWritablePaths(t *testing.T) {
+	for _, c := range []struct {
+		paths []string
+		index int
+		want  string // "" for valid
+	}{
+		{[]string{"/tmp"}, 0, ""},
+		{[]string{}, 0, ""},
+		{[]string{"/tmp", "/home/django/.cache", "/var/run/app"}, 0, ""},
+		{[]string{"/"}, 0, `"/" is the root filesystem`},
+		{[]string{"/tmp", "/tmp"}, 1, `"/tmp" is listed twice`},
+		{[]string{"/tmp/", "/x"}, 0, "not an absolute, clean directory path"},
+		{[]string{"/var/../etc"}, 0, "not an absolute, clean directory path"},
+		{[]string{"/a b"}, 0, "not an absolute, clean directory path"},
+		{[]string{"/var", "/var/tmp"}, 1, `"/var" and "/var/tmp" are nested`},
+		{[]string{"/var/tmp", "/var"}, 1, `"/var/tmp" and "/var" are nested`},
+		{[]string{"/a-b", "/a/b"}, 1, "would share the volume name writable-a-b"},
+	} {
+		i, err := CheckWritablePaths(c.paths)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%q: %v, want valid", c.paths, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want) || i != c.index):
+			t.Errorf("%q: [%d] %v, want [%d] ...%s...", c.paths, i, err, c.index, c.want)
+		}
+	}
+}
+
+func TestCheckUser(t *testing.T) {
+	for user, ok := range map[string]bool{"": true, "django": true, "1000": true, "1000:1000": true, "django:django": true,
+		"root": false, "0": false, "0:0": false, "root:django": false, "a b": false, ":1000": false} {
+		if err := CheckUser(user); (err == nil) != ok {
+			t.Errorf("CheckUser(%q) = %v, want ok=%v", user, err, ok)
+		}
+	}
+}
+
+func TestVolumeName(t *testing.T) {
+	for path, want := range map[string]string{"/tmp": "writable-tmp", "/home/django/.cache": "writable-home-django-_cache"} {
+		if got := VolumeName(path); got != want {
+			t.Errorf("VolumeName(%q) = %s, want %s", path, got, want)
 		}
 	}
 }

@@ -7,6 +7,8 @@ package celerybeat
 
 import (
 	"fmt"
+	"path"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -22,8 +24,9 @@ type Props struct {
 	Cluster awsecs.ICluster
 	// CeleryApp is the -A argument of the default command. Default: "config.celery_app".
 	CeleryApp string
-	// Task is the Django container; Command defaults to Celery beat, Cpu
-	// to 256 and MemoryMiB to 512.
+	// Task is the Django container; Command defaults to DefaultCommand, Cpu
+	// to 256 and MemoryMiB to 512. A Command of your own must keep beat's
+	// schedule file in a writable path (see ScheduleFile).
 	Task apptask.Props
 	// SecurityGroup of the task. Default: a new one.
 	SecurityGroup awsec2.ISecurityGroup
@@ -31,6 +34,19 @@ type Props struct {
 	Subnets *awsec2.SubnetSelection
 	// RunCondition holds the service at zero tasks while false. Default: always run.
 	RunCondition awscdk.CfnCondition
+}
+
+// ScheduleFile is where the default command keeps beat's schedule (the
+// last run of each periodic task, when the scheduler is Celery's own
+// PersistentScheduler): in /tmp, one of apptask.DefaultWritablePaths,
+// since the root filesystem is read-only. Celery's default,
+// ./celerybeat-schedule, is in the image's working directory.
+// django-celery-beat's DatabaseScheduler ignores it.
+const ScheduleFile = "/tmp/celerybeat-schedule"
+
+// DefaultCommand is beat's command unless Props.Task.Command is set.
+func DefaultCommand(celeryApp string) []string {
+	return []string{"celery", "-A", celeryApp, "beat", "--loglevel=INFO", "--schedule=" + ScheduleFile}
 }
 
 // Beat is the Celery beat service.
@@ -83,7 +99,14 @@ func (props *Props) withDefaults() (Props, error) {
 		p.CeleryApp = "config.celery_app"
 	}
 	if len(p.Task.Command) == 0 {
-		p.Task.Command = []string{"celery", "-A", p.CeleryApp, "beat", "--loglevel=INFO"}
+		p.Task.Command = DefaultCommand(p.CeleryApp)
+		paths := p.Task.WritablePaths
+		if paths == nil {
+			paths = apptask.DefaultWritablePaths
+		}
+		if !p.Task.WritableRootFilesystem && !slices.Contains(paths, path.Dir(ScheduleFile)) {
+			return p, fmt.Errorf("celerybeat.Props.Task.WritablePaths: %q lacks %s, where the default command keeps the schedule (%s)", paths, path.Dir(ScheduleFile), ScheduleFile)
+		}
 	}
 	if p.Task.Cpu == 0 {
 		p.Task.Cpu = 256
