@@ -297,12 +297,16 @@ func NewDataStack(scope constructs.Construct, cfg *Config, net *NetworkStack) (*
 	output(stack, "DatabaseSecretName", "Secret with the database credentials", db.Secret().SecretName())
 	output(stack, "MediaBucketName", "Bucket of user uploads", buckets.Media().BucketName())
 	output(stack, "StaticBucketName", "Bucket of collectstatic output", buckets.Static().BucketName())
+	// In a fixed order: the template must be the same on every synthesis.
 	sharedSecrets := map[awssecretsmanager.ISecret]string{}
-	for key, secret := range map[string]awssecretsmanager.ISecret{
-		"DatabaseSecretArn": db.Secret(), "CacheUrlSecretArn": redis.URLSecret(),
-		"DjangoSecretArn": settings.DjangoSecret(), "ThirdPartySecretArn": settings.ThirdPartySecret(),
+	for _, shared := range []struct {
+		key    string
+		secret awssecretsmanager.ISecret
+	}{
+		{"CacheUrlSecretArn", redis.URLSecret()}, {"DatabaseSecretArn", db.Secret()},
+		{"DjangoSecretArn", settings.DjangoSecret()}, {"ThirdPartySecretArn", settings.ThirdPartySecret()},
 	} {
-		sharedSecrets[secret] = share(stack, cfg, DataLayer, key, secret.SecretArn())
+		sharedSecrets[shared.secret] = share(stack, cfg, DataLayer, shared.key, shared.secret.SecretArn())
 	}
 	return &DataStack{
 		cfg:                cfg,
