@@ -175,7 +175,7 @@ func props(res map[string]any) map[string]any {
 var assetHash = regexp.MustCompile(`[a-f0-9]{64}`)
 
 // TestGolden compares every template of every environment with its golden
-// file. go test ./... -update rewrites them.
+// file. go test . -update rewrites them.
 func TestGolden(t *testing.T) {
 	for _, env := range environments {
 		s := synth(t, env)
@@ -200,10 +200,10 @@ func TestGolden(t *testing.T) {
 				}
 				want, err := os.ReadFile(golden)
 				if err != nil {
-					t.Fatalf("%v (run go test ./... -update to create it)", err)
+					t.Fatalf("%v (run go test . -update to create it)", err)
 				}
 				if !bytes.Equal(got, want) {
-					t.Errorf("%s differs from the synthesized template; review the change, then run go test ./... -update\n%s", golden, firstDiff(string(want), string(got)))
+					t.Errorf("%s differs from the synthesized template; review the change, then run go test . -update\n%s", golden, firstDiff(string(want), string(got)))
 				}
 			})
 		}

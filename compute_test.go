@@ -567,7 +567,7 @@ func TestREADMEListsContainerVariables(t *testing.T) {
 		}
 		return
 	}
-	t.Errorf("README.md's container variables differ from the templates; run go test ./... -update\nwant:\n%s", table)
+	t.Errorf("README.md's container variables differ from the templates; run go test . -update\nwant:\n%s", table)
 }
 
 // render resolves the Fn::Join of a template value, standing in a
