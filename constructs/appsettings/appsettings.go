@@ -4,6 +4,7 @@
 package appsettings
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -37,26 +38,34 @@ type Props struct {
 	// values (tokens allowed); each becomes a parameter named
 	// ParameterPrefix + name. Default: none.
 	Parameters map[string]*string
-	// RemovalPolicy of the secrets. Default: awscdk.RemovalPolicy_RETAIN.
+	// RemovalPolicy of the secrets: RETAIN or DESTROY.
+	// Default: awscdk.RemovalPolicy_RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
 }
 
-// Settings holds the app's secrets and parameters.
+// Settings is a construct holding the app's secrets and parameters. Tags,
+// dependencies and cdk-nag suppressions applied to it apply to everything
+// it holds.
 type Settings struct {
+	constructs.Construct
 	djangoSecret, thirdParty awssecretsmanager.Secret
 	parameters               map[string]awsssm.StringParameter
 }
 
-// New creates Settings under scope, or returns an error naming the first
-// invalid field of props before creating anything.
+// New creates Settings under scope. When props are invalid it creates
+// nothing and returns every problem at once, each line starting with the
+// construct's path and naming the field:
+//
+//	Shop/Settings: appsettings.Props.Parameters: "debug" is not an environment variable name (A-Z, 0-9, _)
 func New(scope constructs.Construct, id string, props *Props) (*Settings, error) {
 	p, err := props.withDefaults()
 	if err != nil {
-		return nil, err
+		return nil, prefixed(scope, id, err)
 	}
-	construct := constructs.NewConstruct(scope, jsii.String(id))
+	s := &Settings{parameters: map[string]awsssm.StringParameter{}}
+	constructs.NewConstruct_Override(s, scope, jsii.String(id))
 
-	djangoSecret := awssecretsmanager.NewSecret(construct, jsii.String("Django"), &awssecretsmanager.SecretProps{
+	djangoSecret := awssecretsmanager.NewSecret(s, jsii.String("Django"), &awssecretsmanager.SecretProps{
 		SecretName:  p.secretName("django"),
 		Description: jsii.String("Django's SECRET_KEY, generated"),
 		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
@@ -74,16 +83,16 @@ func New(scope constructs.Construct, id string, props *Props) (*Settings, error)
 	// Operators put the third-party keys (SENTRY_DSN, payment and mail
 	// provider keys, ...) into this secret, one JSON field each. Its value
 	// is only ever set here as "{}", so deployments never overwrite theirs.
-	thirdParty := awssecretsmanager.NewSecret(construct, jsii.String("ThirdParty"), &awssecretsmanager.SecretProps{
+	thirdParty := awssecretsmanager.NewSecret(s, jsii.String("ThirdParty"), &awssecretsmanager.SecretProps{
 		SecretName:        p.secretName("third-party"),
 		Description:       jsii.String("Third-party API keys, one JSON field per environment variable; filled in by operators"),
 		SecretStringValue: awscdk.SecretValue_UnsafePlainText(jsii.String("{}")),
 		RemovalPolicy:     p.RemovalPolicy,
 	})
 
-	s := &Settings{djangoSecret: djangoSecret, thirdParty: thirdParty, parameters: map[string]awsssm.StringParameter{}}
+	s.djangoSecret, s.thirdParty = djangoSecret, thirdParty
 	for _, name := range args.SortedKeys(p.Parameters) {
-		s.parameters[name] = awsssm.NewStringParameter(construct, jsii.String(name), &awsssm.StringParameterProps{
+		s.parameters[name] = awsssm.NewStringParameter(s, jsii.String(name), &awsssm.StringParameterProps{
 			ParameterName: jsii.String(p.ParameterPrefix + name),
 			StringValue:   p.Parameters[name],
 			Description:   jsii.String(name + " of the Django app"),
@@ -131,16 +140,40 @@ func (props *Props) withDefaults() (Props, error) {
 	if p.RemovalPolicy == "" {
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
+	var errs []error
 	if !prefixPattern.MatchString(p.ParameterPrefix) {
-		return p, fmt.Errorf("appsettings.Props.ParameterPrefix: %q is not a parameter path such as /myapp/prod/", p.ParameterPrefix)
+		errs = append(errs, fmt.Errorf("appsettings.Props.ParameterPrefix: %q is not a parameter path such as /myapp/prod/", p.ParameterPrefix))
 	}
 	for _, name := range args.SortedKeys(p.Parameters) {
 		if !variablePattern.MatchString(name) {
-			return p, fmt.Errorf("appsettings.Props.Parameters: %q is not an environment variable name (A-Z, 0-9, _)", name)
+			errs = append(errs, fmt.Errorf("appsettings.Props.Parameters: %q is not an environment variable name (A-Z, 0-9, _)", name))
 		}
 		if p.Parameters[name] == nil {
-			return p, fmt.Errorf("appsettings.Props.Parameters[%s]: no value", name)
+			errs = append(errs, fmt.Errorf("appsettings.Props.Parameters[%s]: no value", name))
 		}
 	}
-	return p, nil
+	if p.RemovalPolicy != awscdk.RemovalPolicy_RETAIN && p.RemovalPolicy != awscdk.RemovalPolicy_DESTROY {
+		errs = append(errs, fmt.Errorf("appsettings.Props.RemovalPolicy: %q is not RETAIN or DESTROY", p.RemovalPolicy))
+	}
+	return p, errors.Join(errs...)
+}
+
+// prefixed puts the path the construct would have, scope's path and id,
+// before every line of err (an errors.Join of one error per problem).
+func prefixed(scope constructs.Construct, id string, err error) error {
+	path := id
+	if scope != nil {
+		if parent := *scope.Node().Path(); parent != "" {
+			path = parent + "/" + id
+		}
+	}
+	var errs []error
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			errs = append(errs, fmt.Errorf("%s: %w", path, e))
+		}
+	} else {
+		errs = append(errs, fmt.Errorf("%s: %w", path, err))
+	}
+	return errors.Join(errs...)
 }

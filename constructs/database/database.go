@@ -5,6 +5,7 @@
 package database
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -25,6 +26,18 @@ const MajorVersion = "18"
 
 // Port is the PostgreSQL port of the instance and of the proxy.
 const Port = 5432
+
+// Sentinels for the Props fields where PostgreSQL or RDS give 0 a meaning
+// but a zero field means "use the default".
+const (
+	// Off turns off what SlowQueryMs (no slow-query log, PostgreSQL's -1),
+	// IdleInTransactionTimeoutMs (no timeout, PostgreSQL's 0) or
+	// MaxAllocatedStorageGiB (no storage autoscaling) set.
+	Off = -1
+	// EveryStatement, as SlowQueryMs, logs every statement with its
+	// duration (PostgreSQL's 0): for debugging, it floods the logs.
+	EveryStatement = -2
+)
 
 var (
 	instanceClassPattern = regexp.MustCompile(`^db\.[a-z0-9-]+\.[a-z0-9]+$`)
@@ -56,8 +69,8 @@ type Props struct {
 	// AllocatedStorageGiB is the gp3 storage the instance starts with.
 	// Default: 20.
 	AllocatedStorageGiB int
-	// MaxAllocatedStorageGiB is how far storage autoscaling may grow it.
-	// Default: 5 times AllocatedStorageGiB.
+	// MaxAllocatedStorageGiB is how far storage autoscaling may grow it;
+	// Off turns storage autoscaling off. Default: 5 times AllocatedStorageGiB.
 	MaxAllocatedStorageGiB int
 	// MultiAz runs a synchronous standby in a second zone. Default: false.
 	MultiAz bool
@@ -70,11 +83,13 @@ type Props struct {
 	// LogRetention of the exported PostgreSQL logs.
 	// Default: awslogs.RetentionDays_ONE_MONTH.
 	LogRetention awslogs.RetentionDays
-	// SlowQueryMs logs every statement slower than this (log_min_duration_statement).
+	// SlowQueryMs logs every statement slower than this
+	// (log_min_duration_statement); Off logs none, EveryStatement logs all.
 	// Default: 500.
 	SlowQueryMs int
 	// IdleInTransactionTimeoutMs ends sessions idle inside a transaction
-	// for longer than this (idle_in_transaction_session_timeout). Default: 60000.
+	// for longer than this (idle_in_transaction_session_timeout); Off lets
+	// them stay. Default: 60000.
 	IdleInTransactionTimeoutMs int
 	// RotationDays rotates the master password every so many days; 0 turns
 	// rotation off. Running tasks keep the old password until they restart.
@@ -86,6 +101,7 @@ type Props struct {
 	MonitoringIntervalSeconds int
 	// RotationSubnets hold the rotation function, which calls the Secrets
 	// Manager API. Required when RotationDays is set: subnets with egress.
+	// Default: none (no rotation).
 	RotationSubnets *awsec2.SubnetSelection
 	// Proxy puts an RDS Proxy in front of the instance: clients connect to
 	// it, and it pools their connections onto few server connections.
@@ -93,8 +109,11 @@ type Props struct {
 	Proxy bool
 }
 
-// Database is a PostgreSQL instance, its credentials and, optionally, a proxy.
+// Database is a construct holding a PostgreSQL instance, its credentials
+// and, optionally, a proxy. Tags, dependencies and cdk-nag suppressions
+// applied to it apply to everything it holds.
 type Database struct {
+	constructs.Construct
 	instance      awsrds.DatabaseInstance
 	secret        awsrds.DatabaseSecret
 	proxy         awsrds.DatabaseProxy
@@ -104,16 +123,20 @@ type Database struct {
 	databaseName  string
 }
 
-// New creates a Database under scope, or returns an error naming the
-// first invalid field of props before creating anything.
+// New creates a Database under scope. When props are invalid it creates
+// nothing and returns every problem at once, each line starting with the
+// construct's path and naming the field:
+//
+//	Shop/Database: database.Props.InstanceClass: "r6g.large" is not an RDS instance class such as db.t4g.micro
 func New(scope constructs.Construct, id string, props *Props) (*Database, error) {
 	p, err := props.withDefaults()
 	if err != nil {
-		return nil, err
+		return nil, prefixed(scope, id, err)
 	}
-	construct := constructs.NewConstruct(scope, jsii.String(id))
+	db := &Database{instanceClass: p.InstanceClass, databaseName: p.DatabaseName}
+	constructs.NewConstruct_Override(db, scope, jsii.String(id))
 
-	securityGroup := awsec2.NewSecurityGroup(construct, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
+	securityGroup := awsec2.NewSecurityGroup(db, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              p.Vpc,
 		Description:      jsii.String(fmt.Sprintf("PostgreSQL %s: accepts only the security groups allowed by the app", p.InstanceIdentifier)),
 		AllowAllOutbound: jsii.Bool(false),
@@ -125,7 +148,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Database, error)
 	engine := awsrds.DatabaseInstanceEngine_Postgres(&awsrds.PostgresInstanceEngineProps{
 		Version: awsrds.PostgresEngineVersion_Of(jsii.String(MajorVersion), jsii.String(MajorVersion), nil),
 	})
-	parameters := awsrds.NewParameterGroup(construct, jsii.String("Parameters"), &awsrds.ParameterGroupProps{
+	parameters := awsrds.NewParameterGroup(db, jsii.String("Parameters"), &awsrds.ParameterGroupProps{
 		Engine:      engine,
 		Description: jsii.String("Django settings for " + p.InstanceIdentifier),
 		Parameters:  p.parameters(),
@@ -135,14 +158,14 @@ func New(scope constructs.Construct, id string, props *Props) (*Database, error)
 	// retention and removal policy instead of RDS's never-expiring defaults.
 	var logGroups []constructs.IDependable
 	for _, log := range []string{"postgresql", "upgrade"} {
-		logGroups = append(logGroups, awslogs.NewLogGroup(construct, jsii.String("Logs-"+log), &awslogs.LogGroupProps{
+		logGroups = append(logGroups, awslogs.NewLogGroup(db, jsii.String("Logs-"+log), &awslogs.LogGroupProps{
 			LogGroupName:  jsii.String(fmt.Sprintf("/aws/rds/instance/%s/%s", p.InstanceIdentifier, log)),
 			Retention:     p.LogRetention,
 			RemovalPolicy: keptWith(p.RemovalPolicy),
 		}))
 	}
 
-	secret := awsrds.NewDatabaseSecret(construct, jsii.String("Credentials"), &awsrds.DatabaseSecretProps{
+	secret := awsrds.NewDatabaseSecret(db, jsii.String("Credentials"), &awsrds.DatabaseSecretProps{
 		Username:   jsii.String(p.Username),
 		Dbname:     jsii.String(p.DatabaseName),
 		SecretName: args.Optional(p.SecretName),
@@ -150,7 +173,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Database, error)
 	// Keep the credentials of a kept database: a snapshot restored later needs them.
 	secret.ApplyRemovalPolicy(keptWith(p.RemovalPolicy))
 
-	instance := awsrds.NewDatabaseInstance(construct, jsii.String("Instance"), &awsrds.DatabaseInstanceProps{
+	instance := awsrds.NewDatabaseInstance(db, jsii.String("Instance"), &awsrds.DatabaseInstanceProps{
 		Engine:                    engine,
 		InstanceIdentifier:        jsii.String(p.InstanceIdentifier),
 		InstanceType:              awsec2.NewInstanceType(jsii.String(strings.TrimPrefix(p.InstanceClass, "db."))),
@@ -164,7 +187,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Database, error)
 		ParameterGroup:            parameters,
 		StorageType:               awsrds.StorageType_GP3,
 		AllocatedStorage:          jsii.Number(p.AllocatedStorageGiB),
-		MaxAllocatedStorage:       jsii.Number(p.MaxAllocatedStorageGiB),
+		MaxAllocatedStorage:       p.maxAllocatedStorage(),
 		StorageEncrypted:          jsii.Bool(true),
 		MultiAz:                   jsii.Bool(p.MultiAz),
 		BackupRetention:           awscdk.Duration_Days(jsii.Number(p.BackupRetentionDays)),
@@ -179,14 +202,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Database, error)
 	})
 	instance.Node().AddDependency(logGroups...)
 
-	db := &Database{
-		instance:      instance,
-		secret:        secret,
-		clientTarget:  instance,
-		securityGroup: securityGroup,
-		instanceClass: p.InstanceClass,
-		databaseName:  p.DatabaseName,
-	}
+	db.instance, db.secret, db.clientTarget, db.securityGroup = instance, secret, instance, securityGroup
 	if p.RotationDays > 0 {
 		instance.AddRotationSingleUser(&awsrds.RotationSingleUserOptions{
 			AutomaticallyAfter: awscdk.Duration_Days(jsii.Number(p.RotationDays)),
@@ -194,12 +210,12 @@ func New(scope constructs.Construct, id string, props *Props) (*Database, error)
 		})
 	}
 	if p.Proxy {
-		proxySecurityGroup := awsec2.NewSecurityGroup(construct, jsii.String("ProxySecurityGroup"), &awsec2.SecurityGroupProps{
+		proxySecurityGroup := awsec2.NewSecurityGroup(db, jsii.String("ProxySecurityGroup"), &awsec2.SecurityGroupProps{
 			Vpc:              p.Vpc,
 			Description:      jsii.String(fmt.Sprintf("RDS Proxy of %s: accepts only the security groups allowed by the app", p.InstanceIdentifier)),
 			AllowAllOutbound: jsii.Bool(false),
 		})
-		db.proxy = awsrds.NewDatabaseProxy(construct, jsii.String("Proxy"), &awsrds.DatabaseProxyProps{
+		db.proxy = awsrds.NewDatabaseProxy(db, jsii.String("Proxy"), &awsrds.DatabaseProxyProps{
 			ProxyTarget:    awsrds.ProxyTarget_FromInstance(instance),
 			Secrets:        &[]awssecretsmanager.ISecret{secret},
 			Vpc:            p.Vpc,
@@ -339,10 +355,10 @@ func (p *Props) parameters() *map[string]*string {
 		"rds.force_ssl": jsii.String("1"),
 		// Log slow statements with their duration: the first place to look
 		// when a view or a task gets slow.
-		"log_min_duration_statement": jsii.String(strconv.Itoa(p.SlowQueryMs)),
+		"log_min_duration_statement": jsii.String(strconv.Itoa(p.slowQueryMs())),
 		// A worker that dies or hangs inside a transaction (ATOMIC_REQUESTS,
 		// transaction.atomic) would hold its locks and a connection forever.
-		"idle_in_transaction_session_timeout": jsii.String(strconv.Itoa(p.IdleInTransactionTimeoutMs)),
+		"idle_in_transaction_session_timeout": jsii.String(strconv.Itoa(max(p.IdleInTransactionTimeoutMs, 0))),
 		// Log waits longer than deadlock_timeout (1 s): migrations that take
 		// an ACCESS EXCLUSIVE lock behind a long query show up here.
 		"log_lock_waits": jsii.String("1"),
@@ -362,6 +378,25 @@ func (p *Props) parameters() *map[string]*string {
 		// sessions and server logs agree with it.
 		"timezone": jsii.String("UTC"),
 	}
+}
+
+// slowQueryMs is log_min_duration_statement: -1 is off, 0 every statement.
+func (p *Props) slowQueryMs() int {
+	switch p.SlowQueryMs {
+	case Off:
+		return -1
+	case EveryStatement:
+		return 0
+	}
+	return p.SlowQueryMs
+}
+
+// maxAllocatedStorage is MaxAllocatedStorageGiB, or nil (no autoscaling).
+func (p *Props) maxAllocatedStorage() *float64 {
+	if p.MaxAllocatedStorageGiB == Off {
+		return nil
+	}
+	return jsii.Number(p.MaxAllocatedStorageGiB)
 }
 
 // monitoringInterval is MonitoringIntervalSeconds as a duration, or nil (off).
@@ -417,39 +452,76 @@ func (props *Props) withDefaults() (Props, error) {
 	if p.IdleInTransactionTimeoutMs == 0 {
 		p.IdleInTransactionTimeoutMs = 60000
 	}
-	switch {
-	case CheckMonitoringInterval(p.MonitoringIntervalSeconds) != nil:
-		return p, fmt.Errorf("database.Props.MonitoringIntervalSeconds: %w", CheckMonitoringInterval(p.MonitoringIntervalSeconds))
-	case p.Vpc == nil:
-		return p, fmt.Errorf("database.Props.Vpc: required")
-	case p.Subnets == nil:
-		return p, fmt.Errorf("database.Props.Subnets: required")
-	case !identifierPattern.MatchString(p.InstanceIdentifier) || len(p.InstanceIdentifier) > 63:
-		return p, fmt.Errorf("database.Props.InstanceIdentifier: %q is not an RDS identifier (lowercase letters, digits and single hyphens, starting with a letter, at most 63)", p.InstanceIdentifier)
-	case CheckInstanceClass(p.InstanceClass) != nil:
-		return p, fmt.Errorf("database.Props.InstanceClass: %w", CheckInstanceClass(p.InstanceClass))
-	case CheckName(p.DatabaseName) != nil:
-		return p, fmt.Errorf("database.Props.DatabaseName: %w", CheckName(p.DatabaseName))
-	case CheckName(p.Username) != nil:
-		return p, fmt.Errorf("database.Props.Username: %w", CheckName(p.Username))
-	case p.AllocatedStorageGiB < 20 || p.AllocatedStorageGiB > 65536:
-		return p, fmt.Errorf("database.Props.AllocatedStorageGiB: %d is outside gp3's 20 to 65536", p.AllocatedStorageGiB)
-	case p.MaxAllocatedStorageGiB < p.AllocatedStorageGiB || p.MaxAllocatedStorageGiB > 65536:
-		return p, fmt.Errorf("database.Props.MaxAllocatedStorageGiB: %d is not between AllocatedStorageGiB (%d) and 65536", p.MaxAllocatedStorageGiB, p.AllocatedStorageGiB)
-	case p.BackupRetentionDays < 1 || p.BackupRetentionDays > 35:
-		return p, fmt.Errorf("database.Props.BackupRetentionDays: %d is outside 1 to 35", p.BackupRetentionDays)
-	case p.RemovalPolicy != awscdk.RemovalPolicy_SNAPSHOT && p.RemovalPolicy != awscdk.RemovalPolicy_DESTROY && p.RemovalPolicy != awscdk.RemovalPolicy_RETAIN:
-		return p, fmt.Errorf("database.Props.RemovalPolicy: %q is not SNAPSHOT, RETAIN or DESTROY", p.RemovalPolicy)
-	case p.SlowQueryMs < 0:
-		return p, fmt.Errorf("database.Props.SlowQueryMs: %d is negative", p.SlowQueryMs)
-	case p.IdleInTransactionTimeoutMs < 0:
-		return p, fmt.Errorf("database.Props.IdleInTransactionTimeoutMs: %d is negative", p.IdleInTransactionTimeoutMs)
-	case p.RotationDays < 0 || p.RotationDays > 1000:
-		return p, fmt.Errorf("database.Props.RotationDays: %d is outside 0 (off) to 1000", p.RotationDays)
-	case p.RotationDays > 0 && p.RotationSubnets == nil:
-		return p, fmt.Errorf("database.Props.RotationSubnets: required when RotationDays is set (the rotation function calls the Secrets Manager API)")
+	var errs []error
+	fail := func(field, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("database.Props.%s: %w", field, fmt.Errorf(format, a...)))
 	}
-	return p, nil
+	if p.Vpc == nil {
+		fail("Vpc", "required")
+	}
+	if p.Subnets == nil {
+		fail("Subnets", "required")
+	}
+	if !identifierPattern.MatchString(p.InstanceIdentifier) || len(p.InstanceIdentifier) > 63 {
+		fail("InstanceIdentifier", "%q is not an RDS identifier (lowercase letters, digits and single hyphens, starting with a letter, at most 63)", p.InstanceIdentifier)
+	}
+	if err := CheckInstanceClass(p.InstanceClass); err != nil {
+		fail("InstanceClass", "%w", err)
+	}
+	if err := CheckName(p.DatabaseName); err != nil {
+		fail("DatabaseName", "%w", err)
+	}
+	if err := CheckName(p.Username); err != nil {
+		fail("Username", "%w", err)
+	}
+	if p.AllocatedStorageGiB < 20 || p.AllocatedStorageGiB > 65536 {
+		fail("AllocatedStorageGiB", "%d is outside gp3's 20 to 65536", p.AllocatedStorageGiB)
+	}
+	if p.MaxAllocatedStorageGiB != Off && (p.MaxAllocatedStorageGiB < p.AllocatedStorageGiB || p.MaxAllocatedStorageGiB > 65536) {
+		fail("MaxAllocatedStorageGiB", "%d is not between AllocatedStorageGiB (%d) and 65536, or Off (%d)", p.MaxAllocatedStorageGiB, p.AllocatedStorageGiB, Off)
+	}
+	if p.BackupRetentionDays < 1 || p.BackupRetentionDays > 35 {
+		fail("BackupRetentionDays", "%d is outside 1 to 35", p.BackupRetentionDays)
+	}
+	if p.RemovalPolicy != awscdk.RemovalPolicy_SNAPSHOT && p.RemovalPolicy != awscdk.RemovalPolicy_DESTROY && p.RemovalPolicy != awscdk.RemovalPolicy_RETAIN {
+		fail("RemovalPolicy", "%q is not SNAPSHOT, RETAIN or DESTROY", p.RemovalPolicy)
+	}
+	if p.SlowQueryMs < 0 && p.SlowQueryMs != Off && p.SlowQueryMs != EveryStatement {
+		fail("SlowQueryMs", "%d is negative; use Off (%d) or EveryStatement (%d)", p.SlowQueryMs, Off, EveryStatement)
+	}
+	if p.IdleInTransactionTimeoutMs < 0 && p.IdleInTransactionTimeoutMs != Off {
+		fail("IdleInTransactionTimeoutMs", "%d is negative; use Off (%d)", p.IdleInTransactionTimeoutMs, Off)
+	}
+	if p.RotationDays < 0 || p.RotationDays > 1000 {
+		fail("RotationDays", "%d is outside 0 (off) to 1000", p.RotationDays)
+	}
+	if p.RotationDays > 0 && p.RotationSubnets == nil {
+		fail("RotationSubnets", "required when RotationDays is set (the rotation function calls the Secrets Manager API)")
+	}
+	if err := CheckMonitoringInterval(p.MonitoringIntervalSeconds); err != nil {
+		fail("MonitoringIntervalSeconds", "%w", err)
+	}
+	return p, errors.Join(errs...)
+}
+
+// prefixed puts the path the construct would have, scope's path and id,
+// before every line of err (an errors.Join of one error per problem).
+func prefixed(scope constructs.Construct, id string, err error) error {
+	path := id
+	if scope != nil {
+		if parent := *scope.Node().Path(); parent != "" {
+			path = parent + "/" + id
+		}
+	}
+	var errs []error
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			errs = append(errs, fmt.Errorf("%s: %w", path, e))
+		}
+	} else {
+		errs = append(errs, fmt.Errorf("%s: %w", path, err))
+	}
+	return errors.Join(errs...)
 }
 
 // keptWith returns the removal policy of what belongs to a database with

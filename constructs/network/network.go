@@ -5,6 +5,7 @@
 package network
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 
@@ -62,27 +63,34 @@ type Props struct {
 	// FlowLogRetention is how long VPC flow logs are kept.
 	// Default: awslogs.RetentionDays_ONE_MONTH.
 	FlowLogRetention awslogs.RetentionDays
-	// RemovalPolicy applies to the flow log group.
+	// RemovalPolicy applies to the flow log group: RETAIN or DESTROY.
 	// Default: awscdk.RemovalPolicy_RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
 }
 
-// Network is a VPC with three subnet tiers, flow logs and an S3 endpoint.
+// Network is a construct holding a VPC with three subnet tiers, flow logs
+// and an S3 endpoint. Tags, dependencies and cdk-nag suppressions applied to
+// it apply to everything it holds.
 type Network struct {
+	constructs.Construct
 	vpc          awsec2.Vpc
 	flowLogGroup awslogs.LogGroup
 }
 
-// New creates a Network under scope. It returns an error naming the field
-// when props are invalid, before any resource is created.
+// New creates a Network under scope. When props are invalid it creates
+// nothing and returns every problem at once, each line starting with the
+// construct's path and naming the field:
+//
+//	Shop/Network: network.Props.NatGateways: 4 is not between 1 and the 3 availability zones
 func New(scope constructs.Construct, id string, props *Props) (*Network, error) {
 	p, err := props.withDefaults()
 	if err != nil {
-		return nil, err
+		return nil, prefixed(scope, id, err)
 	}
-	construct := constructs.NewConstruct(scope, jsii.String(id))
+	n := &Network{}
+	constructs.NewConstruct_Override(n, scope, jsii.String(id))
 
-	vpc := awsec2.NewVpc(construct, jsii.String("Vpc"), &awsec2.VpcProps{
+	vpc := awsec2.NewVpc(n, jsii.String("Vpc"), &awsec2.VpcProps{
 		IpAddresses:       awsec2.IpAddresses_Cidr(jsii.String(p.Cidr)),
 		AvailabilityZones: jsii.Strings(p.AvailabilityZones...),
 		NatGateways:       jsii.Number(p.NatGateways),
@@ -98,7 +106,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Network, error) 
 		},
 	})
 
-	flowLogGroup := awslogs.NewLogGroup(construct, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
+	flowLogGroup := awslogs.NewLogGroup(n, jsii.String("FlowLogs"), &awslogs.LogGroupProps{
 		Retention:     p.FlowLogRetention,
 		RemovalPolicy: p.RemovalPolicy,
 	})
@@ -107,7 +115,8 @@ func New(scope constructs.Construct, id string, props *Props) (*Network, error) 
 		TrafficType: awsec2.FlowLogTrafficType_ALL,
 	})
 
-	return &Network{vpc: vpc, flowLogGroup: flowLogGroup}, nil
+	n.vpc, n.flowLogGroup = vpc, flowLogGroup
+	return n, nil
 }
 
 // Vpc returns the VPC.
@@ -133,16 +142,42 @@ func (props *Props) withDefaults() (Props, error) {
 	if p.RemovalPolicy == "" {
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
-	if n := len(p.AvailabilityZones); n < MinZones || n > MaxZones {
-		return p, fmt.Errorf("network.Props.AvailabilityZones: %q has %d zones; allowed are %d to %d", p.AvailabilityZones, n, MinZones, MaxZones)
+	var errs []error
+	zones := len(p.AvailabilityZones)
+	if zones < MinZones || zones > MaxZones {
+		errs = append(errs, fmt.Errorf("network.Props.AvailabilityZones: %q has %d zones; allowed are %d to %d", p.AvailabilityZones, zones, MinZones, MaxZones))
 	}
 	if err := CheckCidr(p.Cidr); err != nil {
-		return p, fmt.Errorf("network.Props.Cidr: %w", err)
+		errs = append(errs, fmt.Errorf("network.Props.Cidr: %w", err))
 	}
-	if p.NatGateways < 1 || p.NatGateways > len(p.AvailabilityZones) {
-		return p, fmt.Errorf("network.Props.NatGateways: %d is not between 1 and the %d availability zones", p.NatGateways, len(p.AvailabilityZones))
+	// Above the zone count only when that count is valid: one problem, one error.
+	if p.NatGateways < 1 || (zones >= MinZones && zones <= MaxZones && p.NatGateways > zones) {
+		errs = append(errs, fmt.Errorf("network.Props.NatGateways: %d is not between 1 and the %d availability zones", p.NatGateways, zones))
 	}
-	return p, nil
+	if p.RemovalPolicy != awscdk.RemovalPolicy_RETAIN && p.RemovalPolicy != awscdk.RemovalPolicy_DESTROY {
+		errs = append(errs, fmt.Errorf("network.Props.RemovalPolicy: %q is not RETAIN or DESTROY", p.RemovalPolicy))
+	}
+	return p, errors.Join(errs...)
+}
+
+// prefixed puts the path the construct would have, scope's path and id,
+// before every line of err (an errors.Join of one error per problem).
+func prefixed(scope constructs.Construct, id string, err error) error {
+	path := id
+	if scope != nil {
+		if parent := *scope.Node().Path(); parent != "" {
+			path = parent + "/" + id
+		}
+	}
+	var errs []error
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			errs = append(errs, fmt.Errorf("%s: %w", path, e))
+		}
+	} else {
+		errs = append(errs, fmt.Errorf("%s: %w", path, err))
+	}
+	return errors.Join(errs...)
 }
 
 // CheckCidr reports whether cidr is a private IPv4 range of /16 or /17,

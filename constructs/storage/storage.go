@@ -5,6 +5,7 @@
 package storage
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 
@@ -22,31 +23,39 @@ type Props struct {
 	// Default: none, and no CORS rule.
 	CorsAllowedOrigins []string
 	// NoncurrentVersionDays keeps overwritten or deleted media versions this
-	// long before they expire. Default: 30.
+	// long before they expire (at least 1). Default: 30.
 	NoncurrentVersionDays int
-	// AccessLogDays keeps access logs this long. Default: 365.
+	// AccessLogDays keeps access logs this long (at least 1). Default: 365.
 	AccessLogDays int
-	// RemovalPolicy of the buckets. DESTROY also empties them on deletion.
+	// RemovalPolicy of the buckets: RETAIN or DESTROY, which also empties
+	// them on deletion.
 	// Default: awscdk.RemovalPolicy_RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
 }
 
-// Storage holds the media, static and access log buckets.
+// Storage is a construct holding the media, static and access log
+// buckets. Tags, dependencies and cdk-nag suppressions applied to it apply
+// to everything it holds.
 type Storage struct {
+	constructs.Construct
 	media, static, accessLogs awss3.Bucket
 }
 
-// New creates a Storage under scope, or returns an error naming the first
-// invalid field of props before creating anything.
+// New creates a Storage under scope. When props are invalid it creates
+// nothing and returns every problem at once, each line starting with the
+// construct's path and naming the field:
+//
+//	Shop/Storage: storage.Props.AccessLogDays: -5 is less than 1
 func New(scope constructs.Construct, id string, props *Props) (*Storage, error) {
 	p, err := props.withDefaults()
 	if err != nil {
-		return nil, err
+		return nil, prefixed(scope, id, err)
 	}
-	construct := constructs.NewConstruct(scope, jsii.String(id))
+	s := &Storage{}
+	constructs.NewConstruct_Override(s, scope, jsii.String(id))
 	destroy := p.RemovalPolicy == awscdk.RemovalPolicy_DESTROY
 
-	accessLogs := awss3.NewBucket(construct, jsii.String("AccessLogs"), &awss3.BucketProps{
+	accessLogs := awss3.NewBucket(s, jsii.String("AccessLogs"), &awss3.BucketProps{
 		Encryption:        awss3.BucketEncryption_S3_MANAGED, // the log delivery service cannot write with KMS
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
 		EnforceSSL:        jsii.Bool(true),
@@ -69,7 +78,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Storage, error) 
 			MaxAge:         jsii.Number(3600),
 		})
 	}
-	media := awss3.NewBucket(construct, jsii.String("Media"), &awss3.BucketProps{
+	media := awss3.NewBucket(s, jsii.String("Media"), &awss3.BucketProps{
 		Encryption:             awss3.BucketEncryption_S3_MANAGED,
 		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
 		EnforceSSL:             jsii.Bool(true),
@@ -86,7 +95,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Storage, error) 
 		RemovalPolicy:     p.RemovalPolicy,
 		AutoDeleteObjects: jsii.Bool(destroy),
 	})
-	static := awss3.NewBucket(construct, jsii.String("Static"), &awss3.BucketProps{
+	static := awss3.NewBucket(s, jsii.String("Static"), &awss3.BucketProps{
 		Encryption:             awss3.BucketEncryption_S3_MANAGED,
 		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
 		EnforceSSL:             jsii.Bool(true),
@@ -100,7 +109,8 @@ func New(scope constructs.Construct, id string, props *Props) (*Storage, error) 
 		RemovalPolicy:     p.RemovalPolicy,
 		AutoDeleteObjects: jsii.Bool(destroy),
 	})
-	return &Storage{media: media, static: static, accessLogs: accessLogs}, nil
+	s.media, s.static, s.accessLogs = media, static, accessLogs
+	return s, nil
 }
 
 // AllowCloudFront lets the CloudFront distributions of account read the
@@ -154,18 +164,40 @@ func (props *Props) withDefaults() (Props, error) {
 	if p.RemovalPolicy == "" {
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
+	var errs []error
 	for i, origin := range p.CorsAllowedOrigins {
 		if err := CheckOrigin(origin); err != nil {
-			return p, fmt.Errorf("storage.Props.CorsAllowedOrigins[%d]: %w", i, err)
+			errs = append(errs, fmt.Errorf("storage.Props.CorsAllowedOrigins[%d]: %w", i, err))
 		}
 	}
-	switch {
-	case p.NoncurrentVersionDays < 1:
-		return p, fmt.Errorf("storage.Props.NoncurrentVersionDays: %d is less than 1", p.NoncurrentVersionDays)
-	case p.AccessLogDays < 1:
-		return p, fmt.Errorf("storage.Props.AccessLogDays: %d is less than 1", p.AccessLogDays)
-	case p.RemovalPolicy != awscdk.RemovalPolicy_RETAIN && p.RemovalPolicy != awscdk.RemovalPolicy_DESTROY:
-		return p, fmt.Errorf("storage.Props.RemovalPolicy: %q is not RETAIN or DESTROY", p.RemovalPolicy)
+	if p.NoncurrentVersionDays < 1 {
+		errs = append(errs, fmt.Errorf("storage.Props.NoncurrentVersionDays: %d is less than 1", p.NoncurrentVersionDays))
 	}
-	return p, nil
+	if p.AccessLogDays < 1 {
+		errs = append(errs, fmt.Errorf("storage.Props.AccessLogDays: %d is less than 1", p.AccessLogDays))
+	}
+	if p.RemovalPolicy != awscdk.RemovalPolicy_RETAIN && p.RemovalPolicy != awscdk.RemovalPolicy_DESTROY {
+		errs = append(errs, fmt.Errorf("storage.Props.RemovalPolicy: %q is not RETAIN or DESTROY", p.RemovalPolicy))
+	}
+	return p, errors.Join(errs...)
+}
+
+// prefixed puts the path the construct would have, scope's path and id,
+// before every line of err (an errors.Join of one error per problem).
+func prefixed(scope constructs.Construct, id string, err error) error {
+	path := id
+	if scope != nil {
+		if parent := *scope.Node().Path(); parent != "" {
+			path = parent + "/" + id
+		}
+	}
+	var errs []error
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			errs = append(errs, fmt.Errorf("%s: %w", path, e))
+		}
+	} else {
+		errs = append(errs, fmt.Errorf("%s: %w", path, err))
+	}
+	return errors.Join(errs...)
 }
