@@ -243,3 +243,40 @@ func TestCloudFrontToDjangoOverTLS(t *testing.T) {
 		}
 	}
 }
+
+// TestNoFrontendApps: frontend.apps [] with a public load balancer, which
+// the config accepts, synthesizes without a Frontend stack, and the
+// pipeline builds and publishes no frontend.
+func TestNoFrontendApps(t *testing.T) {
+	s := synthVariant(t, "staging-no-frontends", "staging", set(
+		"environments.staging.frontend.apps", []any{},
+		"environments.staging.compute.web.publicAlb", true,
+	))
+	if s.stacks.Frontend != nil {
+		t.Errorf("a Frontend stack without frontend apps")
+	}
+	for _, name := range s.stackNames() {
+		if strings.HasSuffix(name, "-"+stacks.FrontendLayer) {
+			t.Errorf("stack %s synthesized without frontend apps", name)
+		}
+	}
+	tmpl := s.template(t, stacks.PipelineLayer)
+	build := props(byPrefix(t, tmpl, "AWS::CodeBuild::Project", "ReleaseBuild"))
+	buildEnv := jsonOf(build["Environment"])
+	if !strings.Contains(buildEnv, `{"Name":"FRONTEND_BUILD","Type":"PLAINTEXT","Value":""}`) {
+		t.Errorf("the build builds frontends: %s", buildEnv)
+	}
+	if spec := build["Source"].(map[string]any)["BuildSpec"].(string); strings.Contains(spec, "dist") || strings.Contains(spec, "runtime-versions") {
+		t.Errorf("the build spec carries frontend builds: %s", spec)
+	}
+	release := jsonOf(props(byPrefix(t, tmpl, "AWS::CodeBuild::Project", "ReleaseReleaseProject"))["Environment"])
+	if !strings.Contains(release, `{"Name":"FRONTENDS","Type":"PLAINTEXT","Value":""}`) {
+		t.Errorf("the release publishes frontends: %s", release)
+	}
+	if params := jsonOf(tmpl["Parameters"]); strings.Contains(params, "frontend") {
+		t.Errorf("the pipeline reads a Frontend stack's values: %s", params)
+	}
+	if policies := jsonOf(resources(tmpl, "AWS::IAM::Policy")); strings.Contains(policies, "cloudfront:CreateInvalidation") {
+		t.Errorf("the release may invalidate a distribution: %s", policies)
+	}
+}

@@ -1,9 +1,12 @@
 package frontend_test
 
 import (
+	"fmt"
 	"log"
+	"sort"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
@@ -33,4 +36,46 @@ func Example() {
 	}
 	_ = web.Bucket()                        // where the pipeline publishes apps/web/dist
 	_ = web.Distribution().DistributionId() // what it invalidates
+	// The Frontend is a construct: tag everything it holds.
+	awscdk.Tags_Of(web).Add(jsii.String("app"), jsii.String("web"), nil)
+
+	fmt.Println("construct:", *web.Node().Path())
+	fmt.Println("URL:", stack.Resolve(web.URL()))
+	template := assertions.Template_FromStack(stack, nil)
+	counts := map[string]int{}
+	for _, r := range (*template.ToJSON())["Resources"].(map[string]any) {
+		counts[r.(map[string]any)["Type"].(string)]++
+	}
+	var types []string
+	for typ := range counts {
+		types = append(types, typ)
+	}
+	sort.Strings(types)
+	for _, typ := range types {
+		fmt.Println(counts[typ], typ)
+	}
+	for _, d := range *template.FindResources(jsii.String("AWS::CloudFront::Distribution"), nil) {
+		config := (*d)["Properties"].(map[string]any)["DistributionConfig"].(map[string]any)
+		fmt.Println("aliases:", config["Aliases"], "TLS:", config["ViewerCertificate"].(map[string]any)["MinimumProtocolVersion"])
+		for _, b := range config["CacheBehaviors"].([]any) {
+			behavior := b.(map[string]any)
+			methods := behavior["AllowedMethods"]
+			if methods == nil {
+				methods = "[GET HEAD]"
+			}
+			fmt.Println("behavior", behavior["PathPattern"], "methods", methods)
+		}
+	}
+	// Output:
+	// construct: Frontend/Web
+	// URL: https://shop.example.com
+	// 1 AWS::CloudFront::Distribution
+	// 2 AWS::CloudFront::Function
+	// 1 AWS::CloudFront::OriginAccessControl
+	// 2 AWS::S3::Bucket
+	// 1 AWS::S3::BucketPolicy
+	// aliases: [shop.example.com] TLS: TLSv1.2_2021
+	// behavior /assets/* methods [GET HEAD]
+	// behavior /api/* methods [GET HEAD OPTIONS PUT PATCH POST DELETE]
+	// behavior /admin/* methods [GET HEAD OPTIONS PUT PATCH POST DELETE]
 }

@@ -5,6 +5,7 @@
 package frontend
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -59,22 +60,27 @@ type Props struct {
 	RemovalPolicy awscdk.RemovalPolicy
 }
 
-// Frontend is one app's bucket and distribution.
+// Frontend is one app's bucket and distribution, a construct of its own:
+// tag it, depend on it, or scope a cdk-nag suppression to it.
 type Frontend struct {
+	constructs.Construct
 	bucket       awss3.Bucket
 	distribution awscloudfront.Distribution
 	domain       string
 	assetsPath   string
 }
 
-// New creates a Frontend under scope, or returns an error naming the first
-// invalid field of props before creating anything.
+// New creates a Frontend under scope, or, before creating anything,
+// returns an error that starts with the construct's path and names every
+// invalid field of props.
 func New(scope constructs.Construct, id string, props *Props) (*Frontend, error) {
 	p, err := props.withDefaults()
 	if err != nil {
-		return nil, err
+		return nil, pathError(scope, id, err)
 	}
-	construct := constructs.NewConstruct(scope, jsii.String(id))
+	f := &Frontend{assetsPath: p.AssetsPath}
+	constructs.NewConstruct_Override(f, scope, jsii.String(id))
+	construct := f
 	destroy := p.RemovalPolicy == awscdk.RemovalPolicy_DESTROY
 	bucket := awss3.NewBucket(construct, jsii.String("Bucket"), &awss3.BucketProps{
 		Encryption:             awss3.BucketEncryption_S3_MANAGED,
@@ -171,7 +177,30 @@ func New(scope constructs.Construct, id string, props *Props) (*Frontend, error)
 	if domain == "" {
 		domain = *distribution.DistributionDomainName()
 	}
-	return &Frontend{bucket: bucket, distribution: distribution, domain: domain, assetsPath: p.AssetsPath}, nil
+	f.bucket, f.distribution, f.domain = bucket, distribution, domain
+	return f, nil
+}
+
+// pathError prefixes each of err's problems with the path the construct
+// would have had: "<scope path>/<id>", or id alone without a scope.
+func pathError(scope constructs.Construct, id string, err error) error {
+	path := id
+	if scope != nil {
+		if sp := *scope.Node().Path(); sp != "" {
+			path = sp + "/" + id
+		}
+	}
+	var problems []error
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		problems = joined.Unwrap()
+	} else {
+		problems = []error{err}
+	}
+	out := make([]error, len(problems))
+	for i, problem := range problems {
+		out[i] = fmt.Errorf("%s: %w", path, problem)
+	}
+	return errors.Join(out...)
 }
 
 // AssetsPath returns the path pattern of the build's hashed files, such as "/assets/*".
@@ -257,24 +286,34 @@ func (props *Props) withDefaults() (Props, error) {
 	if p.RemovalPolicy == "" {
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
-	switch {
-	case CheckName(p.Name) != nil:
-		return p, fmt.Errorf("frontend.Props.Name: %w", CheckName(p.Name))
-	case CheckPath(p.AssetsPath) != nil:
-		return p, fmt.Errorf("frontend.Props.AssetsPath: %w", CheckPath(p.AssetsPath))
-	case (p.DomainName == "") != (p.CertificateArn == ""):
-		return p, fmt.Errorf("frontend.Props.DomainName, CertificateArn: set both or neither")
-	case p.LogBucket == nil:
-		return p, fmt.Errorf("frontend.Props.LogBucket: required (CloudFront access logs)")
-	case p.Django != nil && (p.Django.Origin == nil || len(p.Django.Paths) == 0):
-		return p, fmt.Errorf("frontend.Props.Django: needs an Origin and at least one path")
+	var problems []error
+	if err := CheckName(p.Name); err != nil {
+		problems = append(problems, fmt.Errorf("frontend.Props.Name: %w", err))
 	}
-	if p.Django != nil {
-		for i, path := range p.Django.Paths {
+	if err := CheckPath(p.AssetsPath); err != nil {
+		problems = append(problems, fmt.Errorf("frontend.Props.AssetsPath: %w", err))
+	}
+	if (p.DomainName == "") != (p.CertificateArn == "") {
+		problems = append(problems, errors.New("frontend.Props.DomainName, CertificateArn: set both or neither"))
+	}
+	if p.LogBucket == nil {
+		problems = append(problems, errors.New("frontend.Props.LogBucket: required (CloudFront access logs)"))
+	}
+	if d := p.Django; d != nil {
+		if d.Origin == nil {
+			problems = append(problems, errors.New("frontend.Props.Django.Origin: required (the load balancer in front of Django)"))
+		}
+		if len(d.Paths) == 0 {
+			problems = append(problems, errors.New("frontend.Props.Django.Paths: at least one path, such as /api/*"))
+		}
+		for i, path := range d.Paths {
 			if err := CheckPath(path); err != nil {
-				return p, fmt.Errorf("frontend.Props.Django.Paths[%d]: %w", i, err)
+				problems = append(problems, fmt.Errorf("frontend.Props.Django.Paths[%d]: %w", i, err))
 			}
 		}
+	}
+	if len(problems) > 0 {
+		return p, errors.Join(problems...)
 	}
 	return p, nil
 }

@@ -5,6 +5,7 @@
 package monitoring
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -86,24 +87,28 @@ type Props struct {
 	Thresholds Thresholds
 }
 
-// Monitoring is the alarms and the dashboard.
+// Monitoring is the alarms and the dashboard, a construct of its own: tag
+// it, depend on it, or scope a cdk-nag suppression to it.
 type Monitoring struct {
+	constructs.Construct
 	alarms    []awscloudwatch.Alarm
 	dashboard awscloudwatch.Dashboard
 }
 
 const gib = 1024 * 1024 * 1024
 
-// New creates Monitoring under scope, or returns an error naming the first
-// missing field of props before creating anything.
+// New creates Monitoring under scope, or, before creating anything,
+// returns an error that starts with the construct's path and names every
+// missing field of props.
 func New(scope constructs.Construct, id string, props *Props) (*Monitoring, error) {
 	p, err := props.withDefaults()
 	if err != nil {
-		return nil, err
+		return nil, pathError(scope, id, err)
 	}
-	construct := constructs.NewConstruct(scope, jsii.String(id))
-	t := p.Thresholds
 	m := &Monitoring{}
+	constructs.NewConstruct_Override(m, scope, jsii.String(id))
+	construct := m
+	t := p.Thresholds
 	five := awscdk.Duration_Minutes(jsii.Number(5))
 	action := awscloudwatchactions.NewSnsAction(p.Topic)
 	alarm := func(id, description string, metric awscloudwatch.IMetric, op awscloudwatch.ComparisonOperator, threshold float64, periods int) awscloudwatch.Alarm {
@@ -307,17 +312,57 @@ func (props *Props) withDefaults() (Props, error) {
 			*d.field = d.value
 		}
 	}
-	switch {
-	case p.Topic == nil:
-		return p, fmt.Errorf("monitoring.Props.Topic: required")
-	case p.Name == "":
-		return p, fmt.Errorf("monitoring.Props.Name: required")
-	case p.LoadBalancerFullName == nil || p.TargetGroupFullName == nil || p.ClusterName == nil:
-		return p, fmt.Errorf("monitoring.Props: LoadBalancerFullName, TargetGroupFullName and ClusterName are required")
-	case p.Database.InstanceIdentifier == nil || p.Database.StorageGiB < 1 || p.Database.MemoryGiB < 1 || p.Database.MaxConnections < 1:
-		return p, fmt.Errorf("monitoring.Props.Database: InstanceIdentifier, StorageGiB, MemoryGiB and MaxConnections are required")
+	var problems []error
+	required := func(field string, missing bool) {
+		if missing {
+			problems = append(problems, fmt.Errorf("monitoring.Props.%s: required", field))
+		}
+	}
+	required("Topic", p.Topic == nil)
+	required("Name", p.Name == "")
+	required("LoadBalancerFullName", p.LoadBalancerFullName == nil)
+	required("TargetGroupFullName", p.TargetGroupFullName == nil)
+	required("ClusterName", p.ClusterName == nil)
+	required("Services", len(p.Services) == 0)
+	for i, s := range p.Services {
+		required(fmt.Sprintf("Services[%d].Name", i), s.Name == "")
+		required(fmt.Sprintf("Services[%d].ServiceName", i), s.ServiceName == nil)
+	}
+	for i, q := range p.Queues {
+		required(fmt.Sprintf("Queues[%d].Name", i), q.Name == "")
+		required(fmt.Sprintf("Queues[%d].Depth", i), q.Depth == nil)
+		required(fmt.Sprintf("Queues[%d].OldestAge", i), q.OldestAge == nil)
+	}
+	required("Database.InstanceIdentifier", p.Database.InstanceIdentifier == nil)
+	required("Database.StorageGiB", p.Database.StorageGiB < 1)
+	required("Database.MemoryGiB", p.Database.MemoryGiB < 1)
+	required("Database.MaxConnections", p.Database.MaxConnections < 1)
+	if len(problems) > 0 {
+		return p, errors.Join(problems...)
 	}
 	return p, nil
+}
+
+// pathError prefixes each of err's problems with the path the construct
+// would have had: "<scope path>/<id>", or id alone without a scope.
+func pathError(scope constructs.Construct, id string, err error) error {
+	path := id
+	if scope != nil {
+		if sp := *scope.Node().Path(); sp != "" {
+			path = sp + "/" + id
+		}
+	}
+	var problems []error
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		problems = joined.Unwrap()
+	} else {
+		problems = []error{err}
+	}
+	out := make([]error, len(problems))
+	for i, problem := range problems {
+		out[i] = fmt.Errorf("%s: %w", path, problem)
+	}
+	return errors.Join(out...)
 }
 
 // elbMetrics builds the AWS/ApplicationELB metrics of one set of dimensions,

@@ -8,6 +8,7 @@ package queuemetrics
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -62,22 +63,28 @@ type Props struct {
 	RemovalPolicy awscdk.RemovalPolicy
 }
 
-// QueueMetrics is the scheduled function and the metrics it publishes.
+// QueueMetrics is the scheduled function and the metrics it publishes, a
+// construct of its own: tag it, depend on it, or scope a cdk-nag
+// suppression to it.
 type QueueMetrics struct {
-	construct constructs.Construct
-	function  awslambda.Function
-	role      awsiam.Role
-	props     Props
-	queues    map[string]awsecs.IBaseService
+	constructs.Construct
+	function awslambda.Function
+	role     awsiam.Role
+	props    Props
+	queues   map[string]awsecs.IBaseService
 }
 
 // New creates the function under scope; AddQueue names what it measures.
+// Before creating anything, it returns an error that starts with the
+// construct's path and names every invalid field of props.
 func New(scope constructs.Construct, id string, props *Props) (*QueueMetrics, error) {
 	p, err := props.withDefaults()
 	if err != nil {
-		return nil, err
+		return nil, pathError(scope, id, err)
 	}
-	construct := constructs.NewConstruct(scope, jsii.String(id))
+	q := &QueueMetrics{props: p, queues: map[string]awsecs.IBaseService{}}
+	constructs.NewConstruct_Override(q, scope, jsii.String(id))
+	construct := q
 	logGroup := awslogs.NewLogGroup(construct, jsii.String("Logs"), &awslogs.LogGroupProps{
 		Retention:     p.LogRetention,
 		RemovalPolicy: p.RemovalPolicy,
@@ -128,7 +135,8 @@ func New(scope constructs.Construct, id string, props *Props) (*QueueMetrics, er
 		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(1))),
 		Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(function, nil)},
 	})
-	return &QueueMetrics{construct: construct, function: function, role: role, props: p, queues: map[string]awsecs.IBaseService{}}, nil
+	q.function, q.role = function, role
+	return q, nil
 }
 
 // AddQueue measures queue, consumed by the tasks of service.
@@ -144,7 +152,7 @@ func (q *QueueMetrics) AddQueue(queue string, service awsecs.IBaseService) {
 		entries[i] = map[string]any{"queue": name, "service": q.queues[name].ServiceName()}
 	}
 	// The handler reads QUEUES as [{"queue": ..., "service": ...}].
-	q.function.AddEnvironment(jsii.String("QUEUES"), awscdk.Stack_Of(q.construct).ToJsonString(entries, nil), nil)
+	q.function.AddEnvironment(jsii.String("QUEUES"), awscdk.Stack_Of(q).ToJsonString(entries, nil), nil)
 	q.role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("ecs:DescribeServices"),
 		Resources: jsii.Strings(*service.ServiceArn()),
@@ -193,6 +201,28 @@ func (q *QueueMetrics) Function() awslambda.IFunction { return q.function }
 
 // Role returns the function's role.
 func (q *QueueMetrics) Role() awsiam.IRole { return q.role }
+
+// pathError prefixes each of err's problems with the path the construct
+// would have had: "<scope path>/<id>", or id alone without a scope.
+func pathError(scope constructs.Construct, id string, err error) error {
+	path := id
+	if scope != nil {
+		if sp := *scope.Node().Path(); sp != "" {
+			path = sp + "/" + id
+		}
+	}
+	var problems []error
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		problems = joined.Unwrap()
+	} else {
+		problems = []error{err}
+	}
+	out := make([]error, len(problems))
+	for i, problem := range problems {
+		out[i] = fmt.Errorf("%s: %w", path, problem)
+	}
+	return errors.Join(out...)
+}
 
 // goCode builds ./handler for linux/arm64 with the local Go toolchain. The
 // asset is named by a hash of its inputs (the handler's source and the
@@ -269,21 +299,23 @@ func (props *Props) withDefaults() (Props, error) {
 	if p.RemovalPolicy == "" {
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
-	switch {
-	case p.Vpc == nil:
-		return p, fmt.Errorf("queuemetrics.Props.Vpc: required")
-	case p.Subnets == nil:
-		return p, fmt.Errorf("queuemetrics.Props.Subnets: required")
-	case p.SecurityGroup == nil:
-		return p, fmt.Errorf("queuemetrics.Props.SecurityGroup: required")
-	case p.BrokerHost == nil:
-		return p, fmt.Errorf("queuemetrics.Props.BrokerHost: required")
-	case p.BrokerPort < 1 || p.BrokerPort > 65535:
-		return p, fmt.Errorf("queuemetrics.Props.BrokerPort: %d is not a port", p.BrokerPort)
-	case p.BrokerSecret == nil:
-		return p, fmt.Errorf("queuemetrics.Props.BrokerSecret: required")
-	case p.Cluster == nil:
-		return p, fmt.Errorf("queuemetrics.Props.Cluster: required")
+	var problems []error
+	required := func(field string, missing bool) {
+		if missing {
+			problems = append(problems, fmt.Errorf("queuemetrics.Props.%s: required", field))
+		}
+	}
+	required("Vpc", p.Vpc == nil)
+	required("Subnets", p.Subnets == nil)
+	required("SecurityGroup", p.SecurityGroup == nil)
+	required("BrokerHost", p.BrokerHost == nil)
+	if p.BrokerPort < 1 || p.BrokerPort > 65535 {
+		problems = append(problems, fmt.Errorf("queuemetrics.Props.BrokerPort: %d is not a port", p.BrokerPort))
+	}
+	required("BrokerSecret", p.BrokerSecret == nil)
+	required("Cluster", p.Cluster == nil)
+	if len(problems) > 0 {
+		return p, errors.Join(problems...)
 	}
 	return p, nil
 }

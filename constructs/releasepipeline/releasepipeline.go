@@ -17,6 +17,7 @@
 package releasepipeline
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -136,22 +137,27 @@ type Props struct {
 // current LTS but not yet a runtime-versions entry there).
 const DefaultNodeVersion = "22"
 
-// Pipeline is the release pipeline and its build projects.
+// Pipeline is the release pipeline and its build projects, a construct of
+// its own: tag it, depend on it, or scope a cdk-nag suppression to it.
 type Pipeline struct {
+	constructs.Construct
 	pipeline  awscodepipeline.Pipeline
 	build     awscodebuild.PipelineProject
 	release   awscodebuild.Project
 	artifacts awss3.Bucket
 }
 
-// New creates a Pipeline under scope, or returns an error naming the first
-// invalid field of props before creating anything.
+// New creates a Pipeline under scope, or, before creating anything,
+// returns an error that starts with the construct's path and names every
+// invalid field of props.
 func New(scope constructs.Construct, id string, props *Props) (*Pipeline, error) {
 	p, err := props.withDefaults()
 	if err != nil {
-		return nil, err
+		return nil, pathError(scope, id, err)
 	}
-	construct := constructs.NewConstruct(scope, jsii.String(id))
+	result := &Pipeline{}
+	constructs.NewConstruct_Override(result, scope, jsii.String(id))
+	construct := result
 	stack := awscdk.Stack_Of(construct)
 	destroy := p.RemovalPolicy == awscdk.RemovalPolicy_DESTROY
 
@@ -231,21 +237,18 @@ func New(scope constructs.Construct, id string, props *Props) (*Pipeline, error)
 	releaseEnv := map[string]string{
 		"REPOSITORY_URI":         *p.ImageRepository.RepositoryUri(),
 		"CLUSTER":                *p.Cluster.ClusterName(),
-		"SUBNETS":                *awscdk.Fn_Join(jsii.String(","), p.MigrationSubnets),
+		"SUBNETS":                join(",", p.MigrationSubnets),
 		"SECURITY_GROUP":         *p.MigrationSecurityGroup.SecurityGroupId(),
 		"MIGRATE_FAMILY":         *p.Migration.Family(),
 		"STATIC_FAMILY":          "",
 		"STACK":                  p.ComputeStackName,
 		"TAG_PARAMETER":          p.TagParameterName,
-		"SERVICES":               *awscdk.Fn_Join(jsii.String(" "), jsii.Strings(services...)),
+		"SERVICES":               join(" ", jsii.Strings(services...)),
 		"CFN_ROLE_ARN":           *p.DeployRoleArn,
-		"FRONTENDS":              "",
+		"FRONTENDS":              join("\n", jsii.Strings(frontends...)),
 		"PUBLISH_FRONTENDS":      "true",
 		"TASK_TIMEOUT_SECONDS":   fmt.Sprint(p.TaskTimeoutMinutes * 60),
 		"DEPLOY_TIMEOUT_SECONDS": fmt.Sprint(p.DeployTimeoutMinutes * 60),
-	}
-	if len(frontends) > 0 {
-		releaseEnv["FRONTENDS"] = *awscdk.Fn_Join(jsii.String("\n"), jsii.Strings(frontends...))
 	}
 	if p.StaticFiles != nil {
 		releaseEnv["STATIC_FAMILY"] = *p.StaticFiles.Family()
@@ -323,7 +326,40 @@ func New(scope constructs.Construct, id string, props *Props) (*Pipeline, error)
 			awscodepipeline.PipelineNotificationEvents_MANUAL_APPROVAL_NEEDED,
 		},
 	})
-	return &Pipeline{pipeline: pipeline, build: build, release: release, artifacts: artifacts}, nil
+	result.pipeline, result.build, result.release, result.artifacts = pipeline, build, release, artifacts
+	return result, nil
+}
+
+// join joins values with sep, "" for none: Fn::Join, which a value known
+// only at deploy time needs, takes at least one value (an app without
+// frontends has none to publish).
+func join(sep string, values *[]*string) string {
+	if values == nil || len(*values) == 0 {
+		return ""
+	}
+	return *awscdk.Fn_Join(jsii.String(sep), values)
+}
+
+// pathError prefixes each of err's problems with the path the construct
+// would have had: "<scope path>/<id>", or id alone without a scope.
+func pathError(scope constructs.Construct, id string, err error) error {
+	path := id
+	if scope != nil {
+		if sp := *scope.Node().Path(); sp != "" {
+			path = sp + "/" + id
+		}
+	}
+	var problems []error
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		problems = joined.Unwrap()
+	} else {
+		problems = []error{err}
+	}
+	out := make([]error, len(problems))
+	for i, problem := range problems {
+		out[i] = fmt.Errorf("%s: %w", path, problem)
+	}
+	return errors.Join(out...)
 }
 
 // Pipeline returns the CodePipeline pipeline.
@@ -365,25 +401,49 @@ func (props *Props) withDefaults() (Props, error) {
 	if p.DeployTimeoutMinutes == 0 {
 		p.DeployTimeoutMinutes = 30
 	}
-	switch {
-	case CheckNodeVersion(p.NodeVersion) != nil:
-		return p, fmt.Errorf("releasepipeline.Props.NodeVersion: %w", CheckNodeVersion(p.NodeVersion))
-	case p.TaskTimeoutMinutes < 1 || p.TaskTimeoutMinutes > MaxTimeoutMinutes:
-		return p, fmt.Errorf("releasepipeline.Props.TaskTimeoutMinutes: %d is outside 1 to %d", p.TaskTimeoutMinutes, MaxTimeoutMinutes)
-	case p.DeployTimeoutMinutes < MinDeployTimeoutMinutes || p.DeployTimeoutMinutes > MaxTimeoutMinutes:
-		return p, fmt.Errorf("releasepipeline.Props.DeployTimeoutMinutes: %d is outside %d to %d", p.DeployTimeoutMinutes, MinDeployTimeoutMinutes, MaxTimeoutMinutes)
-	case CheckConnection(p.ConnectionArn) != nil:
-		return p, fmt.Errorf("releasepipeline.Props.ConnectionArn: %w", CheckConnection(p.ConnectionArn))
-	case CheckRepository(p.Repository) != nil:
-		return p, fmt.Errorf("releasepipeline.Props.Repository: %w", CheckRepository(p.Repository))
-	case p.Branch == "":
-		return p, fmt.Errorf("releasepipeline.Props.Branch: required")
-	case p.ImageRepository == nil || p.Cluster == nil || p.Migration == nil || p.MigrationSubnets == nil || p.MigrationSecurityGroup == nil:
-		return p, fmt.Errorf("releasepipeline.Props: ImageRepository, Cluster, Migration, MigrationSubnets and MigrationSecurityGroup are required")
-	case p.ComputeStackName == "" || p.TagParameterName == "" || len(p.Services) == 0 || p.DeployRoleArn == nil:
-		return p, fmt.Errorf("releasepipeline.Props: ComputeStackName, TagParameterName, Services and DeployRoleArn are required")
-	case p.Notifications == nil || p.EncryptionKey == nil:
-		return p, fmt.Errorf("releasepipeline.Props: Notifications and EncryptionKey are required")
+	var problems []error
+	check := func(field string, err error) {
+		if err != nil {
+			problems = append(problems, fmt.Errorf("releasepipeline.Props.%s: %w", field, err))
+		}
+	}
+	required := func(field string, missing bool) {
+		if missing {
+			check(field, errors.New("required"))
+		}
+	}
+	check("NodeVersion", CheckNodeVersion(p.NodeVersion))
+	if p.TaskTimeoutMinutes < 1 || p.TaskTimeoutMinutes > MaxTimeoutMinutes {
+		check("TaskTimeoutMinutes", fmt.Errorf("%d is outside 1 to %d", p.TaskTimeoutMinutes, MaxTimeoutMinutes))
+	}
+	if p.DeployTimeoutMinutes < MinDeployTimeoutMinutes || p.DeployTimeoutMinutes > MaxTimeoutMinutes {
+		check("DeployTimeoutMinutes", fmt.Errorf("%d is outside %d to %d", p.DeployTimeoutMinutes, MinDeployTimeoutMinutes, MaxTimeoutMinutes))
+	}
+	check("ConnectionArn", CheckConnection(p.ConnectionArn))
+	check("Repository", CheckRepository(p.Repository))
+	required("Branch", p.Branch == "")
+	required("ImageRepository", p.ImageRepository == nil)
+	for i, f := range p.Frontends {
+		required(fmt.Sprintf("Frontends[%d].BuildDir", i), f.BuildDir == "")
+		required(fmt.Sprintf("Frontends[%d].Bucket", i), f.Bucket == nil)
+		required(fmt.Sprintf("Frontends[%d].Distribution", i), f.Distribution == nil)
+	}
+	required("Cluster", p.Cluster == nil)
+	required("Migration", p.Migration == nil)
+	if p.MigrationSubnets == nil || len(*p.MigrationSubnets) == 0 {
+		check("MigrationSubnets", errors.New("required, at least one subnet"))
+	}
+	required("MigrationSecurityGroup", p.MigrationSecurityGroup == nil)
+	required("ComputeStackName", p.ComputeStackName == "")
+	required("TagParameterName", p.TagParameterName == "")
+	if len(p.Services) == 0 {
+		check("Services", errors.New("required, at least one service"))
+	}
+	required("DeployRoleArn", p.DeployRoleArn == nil)
+	required("Notifications", p.Notifications == nil)
+	required("EncryptionKey", p.EncryptionKey == nil)
+	if len(problems) > 0 {
+		return p, errors.Join(problems...)
 	}
 	return p, nil
 }
@@ -452,7 +512,9 @@ func (p *Props) grantRelease(stack awscdk.Stack, release awscodebuild.Project) {
 	var families []*string
 	for _, d := range definitions {
 		families = append(families, arn("ecs", "task-definition", *d.Family()+":*"))
-		d.ExecutionRole().GrantPassRole(release.GrantPrincipal())
+		if role := d.ExecutionRole(); role != nil { // none without a private image, logs or secrets
+			role.GrantPassRole(release.GrantPrincipal())
+		}
 		d.TaskRole().GrantPassRole(release.GrantPrincipal())
 	}
 	// Neither action takes a resource.

@@ -308,18 +308,6 @@ func TestPublishSyncsAndInvalidates(t *testing.T) {
 	}
 }
 
-func TestPropsValidation(t *testing.T) {
-	for props, want := range map[*Props]string{
-		{}: `releasepipeline.Props.ConnectionArn: "" is not a CodeConnections connection ARN`,
-		{ConnectionArn: "arn:aws:codeconnections:eu-west-1:123456789012:connection/0f0e0d0c-0b0a-0908-0706-050403020100", Repository: "shop"}:      `releasepipeline.Props.Repository: "shop" is not a repository as owner/name`,
-		{ConnectionArn: "arn:aws:codeconnections:eu-west-1:123456789012:connection/0f0e0d0c-0b0a-0908-0706-050403020100", Repository: "acme/shop"}: "releasepipeline.Props.Branch: required",
-	} {
-		if _, err := New(nil, "Release", props); err == nil || !strings.HasPrefix(err.Error(), want) {
-			t.Errorf("error %v, want %s...", err, want)
-		}
-	}
-}
-
 func TestScriptCommandCarriesTheScript(t *testing.T) {
 	cmd := scriptsCommand("release.sh", "run-task.sh")
 	parts := strings.Split(cmd, " && ")
