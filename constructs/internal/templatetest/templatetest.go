@@ -185,3 +185,6 @@ func Like(pattern map[string]any) assertions.Matcher { return assertions.Match_O
 
 // ArrayWith is aws-cdk-lib's Match.arrayWith.
 func ArrayWith(items ...any) assertions.Matcher { return assertions.Match_ArrayWith(&items) }
+
+// AnyValue is aws-cdk-lib's Match.anyValue.
+func AnyValue() assertions.Matcher { return assertions.Match_AnyValue() }
