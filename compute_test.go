@@ -622,12 +622,34 @@ func execVariant(t *testing.T) *synthesized {
 }
 
 // filesystemVariant is staging with a second writable path for beat and a
-// writable root for the migration task (and so the collectstatic task).
+// writable root for the migration task (and so the collectstatic task),
+// and (sharing the synthesis) a web service without a health check grace
+// period.
 func filesystemVariant(t *testing.T) *synthesized {
 	return synthVariant(t, "staging-filesystem", "staging", set(
 		"environments.staging.compute.beat", map[string]any{"writablePaths": []any{"/tmp", "/home/django/.cache"}},
 		"environments.staging.compute.migration", map[string]any{"readonlyRootFilesystem": false},
+		"environments.staging.compute.web.healthCheckGraceSeconds", 0.0,
 	))
+}
+
+// An explicit compute.web.healthCheckGraceSeconds of 0 reaches the service
+// as 0 (no grace period), not as the default 60; left out, it is 60.
+func TestExplicitZeroHealthCheckGrace(t *testing.T) {
+	svc := props(byPrefix(t, filesystemVariant(t).template(t, stacks.ComputeLayer), "AWS::ECS::Service", "WebService"))
+	if grace, ok := svc["HealthCheckGracePeriodSeconds"]; !ok || grace != 0.0 {
+		t.Errorf("grace period %v (set: %v), want 0", grace, ok)
+	}
+	context := cdkContext(t)
+	context[stacks.EnvKey] = "dev"
+	delete(context[stacks.DefaultsKey].(map[string]any)["compute"].(map[string]any)["web"].(map[string]any), "healthCheckGraceSeconds")
+	cfg, err := stacks.LoadConfig(context)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Compute.Web.HealthCheckGraceSeconds != nil {
+		t.Errorf("left out, the grace period is %d, want nil (djangoweb's default)", *cfg.Compute.Web.HealthCheckGraceSeconds)
+	}
 }
 
 // containerFS is a container's read-only-root flag and the paths where a

@@ -230,7 +230,7 @@ type WebConfig struct {
 	MinTasks                   int            `json:"minTasks"`
 	MaxTasks                   int            `json:"maxTasks"`
 	HealthCheckPath            string         `json:"healthCheckPath"`
-	HealthCheckGraceSeconds    int            `json:"healthCheckGraceSeconds"`
+	HealthCheckGraceSeconds    *int           `json:"healthCheckGraceSeconds"` // 0 is kept: no grace period; absent: djangoweb's default (60)
 	RequestBudgetSeconds       int            `json:"requestBudgetSeconds"`
 	AlbIdleTimeoutSeconds      int            `json:"albIdleTimeoutSeconds"`
 	DeregistrationDelaySeconds int            `json:"deregistrationDelaySeconds"`
@@ -863,7 +863,9 @@ func (c *ComputeConfig) validate(v *validator, region string) {
 	if !strings.HasPrefix(w.HealthCheckPath, "/") {
 		v.fail("compute.web.healthCheckPath", "%q is not a path starting with /", w.HealthCheckPath)
 	}
-	v.within("compute.web.healthCheckGraceSeconds", w.HealthCheckGraceSeconds, 0, 600, "seconds")
+	if w.HealthCheckGraceSeconds != nil {
+		v.within("compute.web.healthCheckGraceSeconds", *w.HealthCheckGraceSeconds, 0, 600, "seconds")
+	}
 	v.within("compute.web.albIdleTimeoutSeconds", w.AlbIdleTimeoutSeconds, 1, 4000, "the load balancer's range")
 	v.within("compute.web.stopTimeoutSeconds", w.StopTimeoutSeconds, 1, apptask.MaxStopTimeoutSeconds, "Fargate's limit")
 	v.within("compute.web.cpuTargetPercent", w.CpuTargetPercent, 10, 90, "percent")

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/djangocdk/djangocdk/constructs/internal/args"
+	"github.com/djangocdk/djangocdk/constructs/internal/propserr"
 )
 
 // ContainerName is the name of the Django container in every task.
@@ -117,22 +118,31 @@ func (t *Tracing) Environment() map[string]string {
 	}
 }
 
-// AppTask is a Fargate task definition with one Django container.
+// AppTask is a Fargate task definition with one Django container. It is a
+// construct: its definition and log group are its children, so Tags_Of,
+// Node().AddDependency and cdk-nag suppressions scoped to it reach them.
 type AppTask struct {
+	constructs.Construct
 	definition awsecs.FargateTaskDefinition
 	container  awsecs.ContainerDefinition
 	logGroup   awslogs.LogGroup
 }
 
-// New creates an AppTask under scope, or returns an error naming the first
-// invalid field of props before creating anything.
+// New creates an AppTask under scope, or returns an error before creating
+// anything: every invalid field of props, each on a line that starts with
+// the construct's path and names the field ("Compute/Beat/Task:
+// apptask.Props.Cpu, MemoryMiB: ...").
 func New(scope constructs.Construct, id string, props *Props) (*AppTask, error) {
-	p, err := props.withDefaults()
-	if err != nil {
+	p := props.withDefaults()
+	if err := propserr.At(scope, id, p.problems("apptask.Props")); err != nil {
 		return nil, err
 	}
-	construct := constructs.NewConstruct(scope, jsii.String(id))
-	definition := awsecs.NewFargateTaskDefinition(construct, jsii.String("Definition"), &awsecs.FargateTaskDefinitionProps{
+	if p.CpuArchitecture == nil { // after the checks: this one calls into jsii
+		p.CpuArchitecture = awsecs.CpuArchitecture_ARM64()
+	}
+	t := &AppTask{}
+	constructs.NewConstruct_Override(t, scope, jsii.String(id))
+	definition := awsecs.NewFargateTaskDefinition(t, jsii.String("Definition"), &awsecs.FargateTaskDefinitionProps{
 		Family:         args.Optional(p.Family),
 		Cpu:            jsii.Number(p.Cpu),
 		MemoryLimitMiB: jsii.Number(p.MemoryMiB),
@@ -142,7 +152,7 @@ func New(scope constructs.Construct, id string, props *Props) (*AppTask, error) 
 		},
 		TaskRole: p.TaskRole,
 	})
-	logGroup := awslogs.NewLogGroup(construct, jsii.String("Logs"), &awslogs.LogGroupProps{
+	logGroup := awslogs.NewLogGroup(t, jsii.String("Logs"), &awslogs.LogGroupProps{
 		Retention:     p.LogRetention,
 		RemovalPolicy: p.RemovalPolicy,
 	})
@@ -197,7 +207,8 @@ func New(scope constructs.Construct, id string, props *Props) (*AppTask, error) 
 	for _, name := range args.SortedKeys(p.Secrets) {
 		container.AddSecret(jsii.String(name), p.Secrets[name])
 	}
-	return &AppTask{definition: definition, container: container, logGroup: logGroup}, nil
+	t.definition, t.container, t.logGroup = definition, container, logGroup
+	return t, nil
 }
 
 // TaskDefinition returns the task definition.
@@ -230,7 +241,19 @@ func DesiredGate(run awscdk.CfnCondition) *float64 {
 	return awscdk.Token_AsNumber(awscdk.Fn_ConditionIf(run.LogicalId(), awscdk.Aws_NO_VALUE(), 0))
 }
 
-func (props *Props) withDefaults() (Props, error) {
+// Problems returns every invalid field of props, once the defaults are
+// applied, each named after field: "apptask.Props" for an AppTask's own
+// props, "djangoweb.Props.Task" for the props a construct that embeds an
+// AppTask passes on, so that it can report them with its own before
+// creating anything.
+func Problems(props *Props, field string) []error {
+	p := props.withDefaults()
+	return p.problems(field)
+}
+
+// withDefaults returns a copy of props with the defaults that need no jsii
+// call applied.
+func (props *Props) withDefaults() Props {
 	var p Props
 	if props != nil {
 		p = *props
@@ -250,39 +273,47 @@ func (props *Props) withDefaults() (Props, error) {
 	if p.RemovalPolicy == "" {
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
-	switch {
-	case p.Image == nil:
-		return p, fmt.Errorf("apptask.Props.Image: required")
-	case len(p.Command) == 0:
-		return p, fmt.Errorf("apptask.Props.Command: required")
-	case CheckSize(p.Cpu, p.MemoryMiB) != nil:
-		return p, fmt.Errorf("apptask.Props.Cpu, MemoryMiB: %w", CheckSize(p.Cpu, p.MemoryMiB))
-	case p.StopTimeoutSeconds < 1 || p.StopTimeoutSeconds > MaxStopTimeoutSeconds:
-		return p, fmt.Errorf("apptask.Props.StopTimeoutSeconds: %d is outside 1 to %d (Fargate's limit)", p.StopTimeoutSeconds, MaxStopTimeoutSeconds)
-	case p.Port < 0 || p.Port > 65535:
-		return p, fmt.Errorf("apptask.Props.Port: %d is not a port", p.Port)
-	}
-	if p.CpuArchitecture == nil { // after the checks above: this one calls into jsii
-		p.CpuArchitecture = awsecs.CpuArchitecture_ARM64()
-	}
 	if p.WritablePaths == nil {
 		p.WritablePaths = DefaultWritablePaths
 	}
+	return p
+}
+
+// problems lists every invalid field of p (defaults applied), each named
+// after field.
+func (p *Props) problems(field string) []error {
+	var l propserr.List
+	if p.Image == nil {
+		l.Add(field+".Image", "required")
+	}
+	if len(p.Command) == 0 {
+		l.Add(field+".Command", "required")
+	}
+	l.Check(field+".Cpu, MemoryMiB", CheckSize(p.Cpu, p.MemoryMiB))
+	if p.StopTimeoutSeconds < 1 || p.StopTimeoutSeconds > MaxStopTimeoutSeconds {
+		l.Add(field+".StopTimeoutSeconds", "%d is outside 1 to %d (Fargate's limit)", p.StopTimeoutSeconds, MaxStopTimeoutSeconds)
+	}
+	if p.Port < 0 || p.Port > 65535 {
+		l.Add(field+".Port", "%d is not a port", p.Port)
+	}
 	if i, err := CheckWritablePaths(p.WritablePaths); err != nil {
-		return p, fmt.Errorf("apptask.Props.WritablePaths[%d]: %w", i, err)
+		l.Check(fmt.Sprintf("%s.WritablePaths[%d]", field, i), err)
 	}
-	if err := CheckUser(p.User); err != nil {
-		return p, fmt.Errorf("apptask.Props.User: %w", err)
-	}
-	if p.Tracing != nil && p.Tracing.Service == "" {
-		return p, fmt.Errorf("apptask.Props.Tracing.Service: required")
-	}
-	for name := range p.Secrets {
-		if _, plain := p.Environment[name]; plain {
-			return p, fmt.Errorf("apptask.Props.Environment: %s is also a secret; set it in one place", name)
+	l.Check(field+".User", CheckUser(p.User))
+	if t := p.Tracing; t != nil {
+		if t.Service == "" {
+			l.Add(field+".Tracing.Service", "required")
+		}
+		if t.SampleRatio < 0 || t.SampleRatio > 1 {
+			l.Add(field+".Tracing.SampleRatio", "%v is outside 0 to 1", t.SampleRatio)
 		}
 	}
-	return p, nil
+	for _, name := range args.SortedKeys(p.Secrets) {
+		if _, plain := p.Environment[name]; plain {
+			l.Add(field+".Environment", "%s is also a secret; set it in one place", name)
+		}
+	}
+	return l
 }
 
 // fargateMemory lists, per CPU value, the memory sizes Fargate accepts.

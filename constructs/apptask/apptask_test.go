@@ -26,23 +26,48 @@ func TestNewRejectsInvalidProps(t *testing.T) {
 		props Props
 		want  string
 	}{
-		"no image":     {Props{Command: []string{"x"}}, "apptask.Props.Image: required"},
-		"no command":   {Props{Image: placeholderImage{}}, "apptask.Props.Command: required"},
-		"size":         {Props{Image: placeholderImage{}, Command: []string{"x"}, Cpu: 256, MemoryMiB: 8192}, "apptask.Props.Cpu, MemoryMiB: 8192 MiB of memory does not go with cpu 256"},
-		"stop timeout": {Props{Image: placeholderImage{}, Command: []string{"x"}, StopTimeoutSeconds: 121}, "apptask.Props.StopTimeoutSeconds: 121 is outside 1 to 120"},
+		"no image":     {Props{Command: []string{"x"}}, "Task: apptask.Props.Image: required"},
+		"no command":   {Props{Image: placeholderImage{}}, "Task: apptask.Props.Command: required"},
+		"size":         {Props{Image: placeholderImage{}, Command: []string{"x"}, Cpu: 256, MemoryMiB: 8192}, "Task: apptask.Props.Cpu, MemoryMiB: 8192 MiB of memory does not go with cpu 256"},
+		"stop timeout": {Props{Image: placeholderImage{}, Command: []string{"x"}, StopTimeoutSeconds: 121}, "Task: apptask.Props.StopTimeoutSeconds: 121 is outside 1 to 120"},
 		"both": {Props{Image: placeholderImage{}, Command: []string{"x"}, Environment: map[string]string{"DJANGO_SECRET_KEY": "x"},
-			Secrets: map[string]awsecs.Secret{"DJANGO_SECRET_KEY": nil}}, "apptask.Props.Environment: DJANGO_SECRET_KEY is also a secret"},
+			Secrets: map[string]awsecs.Secret{"DJANGO_SECRET_KEY": nil}}, "Task: apptask.Props.Environment: DJANGO_SECRET_KEY is also a secret"},
 		"root writable path": {Props{Image: placeholderImage{}, Command: []string{"x"}, WritablePaths: []string{"/tmp", "/"}},
-			`apptask.Props.WritablePaths[1]: "/" is the root filesystem, which no volume`},
+			`Task: apptask.Props.WritablePaths[1]: "/" is the root filesystem, which no volume`},
 		"relative writable path": {Props{Image: placeholderImage{}, Command: []string{"x"}, WritablePaths: []string{"tmp"}},
-			`apptask.Props.WritablePaths[0]: "tmp" is not an absolute, clean directory path`},
+			`Task: apptask.Props.WritablePaths[0]: "tmp" is not an absolute, clean directory path`},
 		"root user": {Props{Image: placeholderImage{}, Command: []string{"x"}, User: "0:0"},
-			`apptask.Props.User: "0:0" is root`},
+			`Task: apptask.Props.User: "0:0" is root`},
+		"tracing": {Props{Image: placeholderImage{}, Command: []string{"x"}, Tracing: &Tracing{Service: "web", SampleRatio: 1.5}},
+			`Task: apptask.Props.Tracing.SampleRatio: 1.5 is outside 0 to 1`},
 	}
 	for name, c := range cases {
 		if _, err := New(nil, "Task", &c.props); err == nil || !strings.HasPrefix(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want %s...", name, err, c.want)
 		}
+	}
+}
+
+// Every problem at once, each on its own line naming the field.
+func TestNewReportsEveryProblem(t *testing.T) {
+	_, err := New(nil, "Task", &Props{Cpu: 300, User: "root", Tracing: &Tracing{}})
+	want := strings.Join([]string{
+		"Task: apptask.Props.Image: required",
+		"Task: apptask.Props.Command: required",
+		"Task: apptask.Props.Cpu, MemoryMiB: cpu 300 is not a Fargate size; use 256, 512, 1024, 2048, 4096, 8192 or 16384",
+		`Task: apptask.Props.User: "root" is root; the containers must run as an unprivileged user`,
+		"Task: apptask.Props.Tracing.Service: required",
+	}, "\n")
+	if err == nil || err.Error() != want {
+		t.Errorf("error:\n%v\nwant:\n%s", err, want)
+	}
+}
+
+// A construct that embeds an AppTask names the fields as its own.
+func TestProblemsNamedByTheEmbeddingConstruct(t *testing.T) {
+	problems := Problems(&Props{Command: []string{"x"}}, "djangoweb.Props.Task")
+	if len(problems) != 1 || problems[0].Error() != "djangoweb.Props.Task.Image: required" {
+		t.Errorf("problems %v", problems)
 	}
 }
 

@@ -6,7 +6,6 @@
 package celerybeat
 
 import (
-	"fmt"
 	"path"
 	"slices"
 
@@ -16,16 +15,19 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/djangocdk/djangocdk/constructs/apptask"
+	"github.com/djangocdk/djangocdk/constructs/internal/propserr"
 )
 
 // Props configures a Beat.
 type Props struct {
 	// Cluster to run in. Required.
 	Cluster awsecs.ICluster
-	// CeleryApp is the -A argument of the default command. Default: "config.celery_app".
+	// CeleryApp is the -A argument of the default command.
+	// Default: "config.celery_app".
 	CeleryApp string
-	// Task is the Django container; Command defaults to DefaultCommand, Cpu
-	// to 256 and MemoryMiB to 512. A Command of your own must keep beat's
+	// Task is the Django container (Image required; see apptask.Props for
+	// the other fields' defaults). Default: Command DefaultCommand(CeleryApp),
+	// Cpu 256, MemoryMiB 512. A Command of your own must keep beat's
 	// schedule file in a writable path (see ScheduleFile).
 	Task apptask.Props
 	// SecurityGroup of the task. Default: a new one.
@@ -49,21 +51,25 @@ func DefaultCommand(celeryApp string) []string {
 	return []string{"celery", "-A", celeryApp, "beat", "--loglevel=INFO", "--schedule=" + ScheduleFile}
 }
 
-// Beat is the Celery beat service.
+// Beat is the Celery beat service. It is a construct: the task ("Task")
+// and the service ("Service") are its children.
 type Beat struct {
+	constructs.Construct
 	service awsecs.FargateService
 	task    *apptask.AppTask
 }
 
-// New creates a Beat under scope, or returns an error naming the first
-// invalid field of props before creating anything.
+// New creates a Beat under scope, or returns an error before creating
+// anything: every invalid field of props, each on a line that starts with
+// the construct's path ("Compute/Beat: celerybeat.Props.Cluster: required").
 func New(scope constructs.Construct, id string, props *Props) (*Beat, error) {
-	p, err := props.withDefaults()
-	if err != nil {
+	p := props.withDefaults()
+	if err := propserr.At(scope, id, p.problems()); err != nil {
 		return nil, err
 	}
-	construct := constructs.NewConstruct(scope, jsii.String(id))
-	task, err := apptask.New(construct, "Task", &p.Task)
+	b := &Beat{}
+	constructs.NewConstruct_Override(b, scope, jsii.String(id))
+	task, err := apptask.New(b, "Task", &p.Task)
 	if err != nil {
 		return nil, err
 	}
@@ -80,8 +86,9 @@ func New(scope constructs.Construct, id string, props *Props) (*Beat, error) {
 	if p.SecurityGroup != nil {
 		serviceProps.SecurityGroups = &[]awsec2.ISecurityGroup{p.SecurityGroup}
 	}
-	service := awsecs.NewFargateService(construct, jsii.String("Service"), serviceProps)
-	return &Beat{service: service, task: task}, nil
+	b.service = awsecs.NewFargateService(b, jsii.String("Service"), serviceProps)
+	b.task = task
+	return b, nil
 }
 
 // Service returns the ECS service. Do not autoscale it.
@@ -90,7 +97,7 @@ func (b *Beat) Service() awsecs.FargateService { return b.service }
 // Task returns the task definition and its container.
 func (b *Beat) Task() *apptask.AppTask { return b.task }
 
-func (props *Props) withDefaults() (Props, error) {
+func (props *Props) withDefaults() Props {
 	var p Props
 	if props != nil {
 		p = *props
@@ -100,13 +107,6 @@ func (props *Props) withDefaults() (Props, error) {
 	}
 	if len(p.Task.Command) == 0 {
 		p.Task.Command = DefaultCommand(p.CeleryApp)
-		paths := p.Task.WritablePaths
-		if paths == nil {
-			paths = apptask.DefaultWritablePaths
-		}
-		if !p.Task.WritableRootFilesystem && !slices.Contains(paths, path.Dir(ScheduleFile)) {
-			return p, fmt.Errorf("celerybeat.Props.Task.WritablePaths: %q lacks %s, where the default command keeps the schedule (%s)", paths, path.Dir(ScheduleFile), ScheduleFile)
-		}
 	}
 	if p.Task.Cpu == 0 {
 		p.Task.Cpu = 256
@@ -117,8 +117,21 @@ func (props *Props) withDefaults() (Props, error) {
 	if p.Subnets == nil {
 		p.Subnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
 	}
+	return p
+}
+
+// problems lists every invalid field of p (defaults applied).
+func (p *Props) problems() []error {
+	var l propserr.List
 	if p.Cluster == nil {
-		return p, fmt.Errorf("celerybeat.Props.Cluster: required")
+		l.Add("celerybeat.Props.Cluster", "required")
 	}
-	return p, nil
+	paths := p.Task.WritablePaths
+	if paths == nil {
+		paths = apptask.DefaultWritablePaths
+	}
+	if slices.Equal(p.Task.Command, DefaultCommand(p.CeleryApp)) && !p.Task.WritableRootFilesystem && !slices.Contains(paths, path.Dir(ScheduleFile)) {
+		l.Add("celerybeat.Props.Task.WritablePaths", "%q lacks %s, where the default command keeps the schedule (%s)", paths, path.Dir(ScheduleFile), ScheduleFile)
+	}
+	return append(l, apptask.Problems(&p.Task, "celerybeat.Props.Task")...)
 }

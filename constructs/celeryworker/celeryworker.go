@@ -16,6 +16,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/djangocdk/djangocdk/constructs/apptask"
+	"github.com/djangocdk/djangocdk/constructs/internal/propserr"
 )
 
 var queuePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
@@ -29,11 +30,13 @@ type Props struct {
 	// Concurrency is Celery's --concurrency: tasks run at once per ECS task.
 	// Default: 4.
 	Concurrency int
-	// CeleryApp is the -A argument of the default command. Default: "config.celery_app".
+	// CeleryApp is the -A argument of the default command.
+	// Default: "config.celery_app".
 	CeleryApp string
-	// Task is the Django container. Command defaults to a Celery worker of
-	// Queue with Concurrency; StopTimeoutSeconds to 120, Fargate's maximum,
-	// so that SIGTERM's warm shutdown can finish the tasks at hand.
+	// Task is the Django container (Image required; see apptask.Props for
+	// the other fields' defaults). Default: Command DefaultCommand(CeleryApp,
+	// Queue, Concurrency); StopTimeoutSeconds 120, Fargate's maximum, so
+	// that SIGTERM's warm shutdown can finish the tasks at hand.
 	Task apptask.Props
 	// BacklogPerTask is the metric to track: messages waiting per running
 	// task (see package queuemetrics). Required.
@@ -57,21 +60,25 @@ type Props struct {
 	RunCondition awscdk.CfnCondition
 }
 
-// Worker is the service of one queue's workers.
+// Worker is the service of one queue's workers. It is a construct: the
+// task ("Task") and the service ("Service") are its children.
 type Worker struct {
+	constructs.Construct
 	service awsecs.FargateService
 	task    *apptask.AppTask
 }
 
-// New creates a Worker under scope, or returns an error naming the first
-// invalid field of props before creating anything.
+// New creates a Worker under scope, or returns an error before creating
+// anything: every invalid field of props, each on a line that starts with
+// the construct's path ("Compute/Worker-emails: celeryworker.Props.Queue: ...").
 func New(scope constructs.Construct, id string, props *Props) (*Worker, error) {
-	p, err := props.withDefaults()
-	if err != nil {
+	p := props.withDefaults()
+	if err := propserr.At(scope, id, p.problems()); err != nil {
 		return nil, err
 	}
-	construct := constructs.NewConstruct(scope, jsii.String(id))
-	task, err := apptask.New(construct, "Task", &p.Task)
+	w := &Worker{}
+	constructs.NewConstruct_Override(w, scope, jsii.String(id))
+	task, err := apptask.New(w, "Task", &p.Task)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +101,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Worker, error) {
 	if p.SecurityGroup != nil {
 		serviceProps.SecurityGroups = &[]awsec2.ISecurityGroup{p.SecurityGroup}
 	}
-	service := awsecs.NewFargateService(construct, jsii.String("Service"), serviceProps)
+	service := awsecs.NewFargateService(w, jsii.String("Service"), serviceProps)
 	dependOnCapacityProviders(service, p.Cluster)
 
 	scaling := service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
@@ -112,7 +119,8 @@ func New(scope constructs.Construct, id string, props *Props) (*Worker, error) {
 		ScaleOutCooldown:         awscdk.Duration_Seconds(jsii.Number(60)),
 		ScaleInCooldown:          awscdk.Duration_Seconds(jsii.Number(300)),
 	})
-	return &Worker{service: service, task: task}, nil
+	w.service, w.task = service, task
+	return w, nil
 }
 
 // Service returns the ECS service.
@@ -172,7 +180,7 @@ func CheckQueue(queue string) error {
 	return nil
 }
 
-func (props *Props) withDefaults() (Props, error) {
+func (props *Props) withDefaults() Props {
 	var p Props
 	if props != nil {
 		p = *props
@@ -204,19 +212,27 @@ func (props *Props) withDefaults() (Props, error) {
 	if p.Subnets == nil {
 		p.Subnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
 	}
-	switch {
-	case p.Cluster == nil:
-		return p, fmt.Errorf("celeryworker.Props.Cluster: required")
-	case CheckQueue(p.Queue) != nil:
-		return p, fmt.Errorf("celeryworker.Props.Queue: %w", CheckQueue(p.Queue))
-	case p.BacklogPerTask == nil:
-		return p, fmt.Errorf("celeryworker.Props.BacklogPerTask: required (the metric the workers scale on)")
-	case p.Concurrency < 1:
-		return p, fmt.Errorf("celeryworker.Props.Concurrency: %d is less than 1", p.Concurrency)
-	case p.MinTasks < 1 || p.MaxTasks < p.MinTasks:
-		return p, fmt.Errorf("celeryworker.Props.MinTasks, MaxTasks: %d and %d; need 1 <= MinTasks <= MaxTasks", p.MinTasks, p.MaxTasks)
-	case p.TargetBacklogPerTask < 1:
-		return p, fmt.Errorf("celeryworker.Props.TargetBacklogPerTask: %d is less than 1", p.TargetBacklogPerTask)
+	return p
+}
+
+// problems lists every invalid field of p (defaults applied).
+func (p *Props) problems() []error {
+	var l propserr.List
+	if p.Cluster == nil {
+		l.Add("celeryworker.Props.Cluster", "required")
 	}
-	return p, nil
+	l.Check("celeryworker.Props.Queue", CheckQueue(p.Queue))
+	if p.BacklogPerTask == nil {
+		l.Add("celeryworker.Props.BacklogPerTask", "required (the metric the workers scale on)")
+	}
+	if p.Concurrency < 1 {
+		l.Add("celeryworker.Props.Concurrency", "%d is less than 1", p.Concurrency)
+	}
+	if p.MinTasks < 1 || p.MaxTasks < p.MinTasks {
+		l.Add("celeryworker.Props.MinTasks, MaxTasks", "%d and %d; need 1 <= MinTasks <= MaxTasks", p.MinTasks, p.MaxTasks)
+	}
+	if p.TargetBacklogPerTask < 1 {
+		l.Add("celeryworker.Props.TargetBacklogPerTask", "%d is less than 1", p.TargetBacklogPerTask)
+	}
+	return append(l, apptask.Problems(&p.Task, "celeryworker.Props.Task")...)
 }

@@ -9,6 +9,7 @@
 package djangoweb
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -26,6 +27,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/djangocdk/djangocdk/constructs/apptask"
 	"github.com/djangocdk/djangocdk/constructs/internal/args"
+	"github.com/djangocdk/djangocdk/constructs/internal/propserr"
 )
 
 // Gunicorn configures the WSGI server. The container receives each value
@@ -57,11 +59,12 @@ const MaxHealthyPercent = 200
 type Props struct {
 	// Cluster to run in. Required.
 	Cluster awsecs.ICluster
-	// Task is the Django container; Command defaults to
-	// ["gunicorn", "config.wsgi:application"], Port to 8000 and
-	// StopTimeoutSeconds to GracefulTimeoutSeconds + 15.
+	// Task is the Django container (Image required; see apptask.Props for
+	// the other fields' defaults). Default: Command
+	// ["gunicorn", "config.wsgi:application"], Port 8000 and
+	// StopTimeoutSeconds Gunicorn.GracefulTimeoutSeconds + 15.
 	Task apptask.Props
-	// Gunicorn settings.
+	// Gunicorn settings. Default: see each field.
 	Gunicorn Gunicorn
 	// SecurityGroup of the tasks. Default: a new one.
 	SecurityGroup awsec2.ISecurityGroup
@@ -75,8 +78,10 @@ type Props struct {
 	// HealthCheckPath answers 200 when the app can serve. Default: "/healthz".
 	HealthCheckPath string
 	// HealthCheckGraceSeconds after a task starts before failed health
-	// checks count (imports, connection pools). Default: 60.
-	HealthCheckGraceSeconds int
+	// checks count (imports, connection pools). A pointer: 0 is a grace
+	// period of none (the health checks count from the start).
+	// Default: nil (60).
+	HealthCheckGraceSeconds *int
 	// RequestBudgetSeconds is the slowest legitimate request; the timeouts
 	// are checked against it. Default: 30.
 	RequestBudgetSeconds int
@@ -102,7 +107,9 @@ type Props struct {
 	// only requests that carry this header with one of these values (a
 	// secret the CDN adds; two while it is being rotated, at most
 	// MaxOriginHeaderValues) and answer 403 to any other. Default: "" (no check).
-	OriginHeader       string
+	OriginHeader string
+	// OriginHeaderValues are the values OriginHeader may have; set with it.
+	// Default: none.
 	OriginHeaderValues []*string
 	// ExecuteCommand turns on ECS Exec (manage.py shell in a running task);
 	// the cluster's exec configuration encrypts and logs the sessions.
@@ -128,26 +135,30 @@ type DeploymentAlarms struct {
 	LatencyP95Seconds float64
 }
 
-// Service is the web service and its load balancer.
+// Service is the web service and its load balancer. It is a construct:
+// the task ("Task"), the pattern's load balancer and service ("Service")
+// and the deployment alarms are its children.
 type Service struct {
+	constructs.Construct
 	pattern          awsecspatterns.ApplicationLoadBalancedFargateService
 	task             *apptask.AppTask
 	https            bool
 	deploymentAlarms []awscloudwatch.Alarm
 }
 
-// New creates a Service under scope, or returns an error naming the first
-// invalid field of props (timeouts out of order included) before creating
-// anything.
+// New creates a Service under scope, or returns an error before creating
+// anything: every invalid field of props (timeouts out of order included,
+// and the task's, named as Props.Task fields), each on a line that starts
+// with the construct's path ("Compute/Web: djangoweb.Props.Gunicorn.TimeoutSeconds ...").
 func New(scope constructs.Construct, id string, props *Props) (*Service, error) {
-	p, err := props.withDefaults()
-	if err != nil {
+	p := props.withDefaults()
+	p.Task.Environment = args.Merged(p.Task.Environment, p.gunicornEnvironment())
+	if err := propserr.At(scope, id, p.problems()); err != nil {
 		return nil, err
 	}
-	construct := constructs.NewConstruct(scope, jsii.String(id))
-
-	p.Task.Environment = args.Merged(p.Task.Environment, p.gunicornEnvironment())
-	task, err := apptask.New(construct, "Task", &p.Task)
+	s := &Service{}
+	constructs.NewConstruct_Override(s, scope, jsii.String(id))
+	task, err := apptask.New(s, "Task", &p.Task)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +175,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Service, error) 
 		MinHealthyPercent:      jsii.Number(100), // never below the running capacity during a deploy
 		MaxHealthyPercent:      jsii.Number(MaxHealthyPercent),
 		CircuitBreaker:         &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
-		HealthCheckGracePeriod: awscdk.Duration_Seconds(jsii.Number(p.HealthCheckGraceSeconds)),
+		HealthCheckGracePeriod: awscdk.Duration_Seconds(jsii.Number(*p.HealthCheckGraceSeconds)),
 		TargetProtocol:         awselasticloadbalancingv2.ApplicationProtocol_HTTP,
 		EnableExecuteCommand:   jsii.Bool(p.ExecuteCommand),
 	}
@@ -172,12 +183,12 @@ func New(scope constructs.Construct, id string, props *Props) (*Service, error) 
 		patternProps.SecurityGroups = &[]awsec2.ISecurityGroup{p.SecurityGroup}
 	}
 	if https {
-		patternProps.Certificate = awscertificatemanager.Certificate_FromCertificateArn(construct, jsii.String("Certificate"), jsii.String(p.CertificateArn))
+		patternProps.Certificate = awscertificatemanager.Certificate_FromCertificateArn(s, jsii.String("Certificate"), jsii.String(p.CertificateArn))
 		patternProps.Protocol = awselasticloadbalancingv2.ApplicationProtocol_HTTPS
 		patternProps.RedirectHTTP = jsii.Bool(p.OriginPrefixListID == "")
 		patternProps.SslPolicy = awselasticloadbalancingv2.SslPolicy_RECOMMENDED_TLS
 	}
-	pattern := awsecspatterns.NewApplicationLoadBalancedFargateService(construct, jsii.String("Service"), patternProps)
+	pattern := awsecspatterns.NewApplicationLoadBalancedFargateService(s, jsii.String("Service"), patternProps)
 
 	pattern.LoadBalancer().SetAttribute(jsii.String("routing.http.drop_invalid_header_fields.enabled"), jsii.String("true"))
 	if p.DeletionProtection {
@@ -224,7 +235,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Service, error) 
 
 	var alarms []awscloudwatch.Alarm
 	if d := p.DeploymentAlarms; d != nil {
-		alarms = deploymentAlarms(construct, targets, d)
+		alarms = deploymentAlarms(s, targets, d)
 		names := make([]*string, len(alarms))
 		for i, a := range alarms {
 			names[i] = a.AlarmName()
@@ -247,7 +258,8 @@ func New(scope constructs.Construct, id string, props *Props) (*Service, error) 
 		ScaleInCooldown:   awscdk.Duration_Seconds(jsii.Number(300)),
 		ScaleOutCooldown:  awscdk.Duration_Seconds(jsii.Number(60)),
 	})
-	return &Service{pattern: pattern, task: task, https: https, deploymentAlarms: alarms}, nil
+	s.pattern, s.task, s.https, s.deploymentAlarms = pattern, task, https, alarms
+	return s, nil
 }
 
 // deploymentAlarms creates the alarms that roll a deployment back.
@@ -375,7 +387,11 @@ var propsField = map[string]string{
 	"StopTimeout": "Task.StopTimeoutSeconds",
 }
 
-func (props *Props) withDefaults() (Props, error) {
+// DefaultHealthCheckGraceSeconds is the grace period when
+// Props.HealthCheckGraceSeconds is nil.
+const DefaultHealthCheckGraceSeconds = 60
+
+func (props *Props) withDefaults() Props {
 	var p Props
 	if props != nil {
 		p = *props
@@ -386,7 +402,7 @@ func (props *Props) withDefaults() (Props, error) {
 	}{
 		{&p.Gunicorn.Workers, 3}, {&p.Gunicorn.Threads, 4}, {&p.Gunicorn.TimeoutSeconds, 60},
 		{&p.Gunicorn.KeepaliveSeconds, 75}, {&p.Gunicorn.GracefulTimeoutSeconds, 30},
-		{&p.MinTasks, 2}, {&p.MaxTasks, 4}, {&p.HealthCheckGraceSeconds, 60}, {&p.RequestBudgetSeconds, 30},
+		{&p.MinTasks, 2}, {&p.MaxTasks, 4}, {&p.RequestBudgetSeconds, 30},
 		{&p.IdleTimeoutSeconds, 65}, {&p.DeregistrationDelaySeconds, 30}, {&p.CpuTargetPercent, 60},
 		{&p.RequestsPerTarget, 1000}, {&p.Task.Port, 8000},
 	}
@@ -394,6 +410,10 @@ func (props *Props) withDefaults() (Props, error) {
 		if *d.field == 0 {
 			*d.field = d.value
 		}
+	}
+	if p.HealthCheckGraceSeconds == nil {
+		grace := DefaultHealthCheckGraceSeconds
+		p.HealthCheckGraceSeconds = &grace
 	}
 	if p.Task.StopTimeoutSeconds == 0 {
 		p.Task.StopTimeoutSeconds = p.Gunicorn.GracefulTimeoutSeconds + 15
@@ -417,28 +437,43 @@ func (props *Props) withDefaults() (Props, error) {
 	if p.TaskSubnets == nil {
 		p.TaskSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
 	}
-	problems := CheckTimeouts(p.timeouts(), func(f string) string { return "djangoweb.Props." + propsField[f] })
-	switch {
-	case p.Cluster == nil:
-		return p, fmt.Errorf("djangoweb.Props.Cluster: required")
-	case p.MinTasks < 1 || p.MaxTasks < p.MinTasks:
-		return p, fmt.Errorf("djangoweb.Props.MinTasks, MaxTasks: %d and %d; need 1 <= MinTasks <= MaxTasks", p.MinTasks, p.MaxTasks)
-	case !strings.HasPrefix(p.HealthCheckPath, "/"):
-		return p, fmt.Errorf("djangoweb.Props.HealthCheckPath: %q does not start with /", p.HealthCheckPath)
-	case p.IdleTimeoutSeconds < 1 || p.IdleTimeoutSeconds > 4000:
-		return p, fmt.Errorf("djangoweb.Props.IdleTimeoutSeconds: %d is outside the load balancer's 1 to 4000", p.IdleTimeoutSeconds)
-	case p.DeregistrationDelaySeconds < 0 || p.DeregistrationDelaySeconds > 3600:
-		return p, fmt.Errorf("djangoweb.Props.DeregistrationDelaySeconds: %d is outside 0 to 3600", p.DeregistrationDelaySeconds)
-	case p.DeploymentAlarms != nil && p.DeploymentAlarms.NamePrefix == "":
-		return p, fmt.Errorf("djangoweb.Props.DeploymentAlarms.NamePrefix: required")
-	case (p.OriginHeader == "") != (len(p.OriginHeaderValues) == 0):
-		return p, fmt.Errorf("djangoweb.Props.OriginHeader, OriginHeaderValues: set both or neither")
-	case len(p.OriginHeaderValues) > MaxOriginHeaderValues:
-		return p, fmt.Errorf("djangoweb.Props.OriginHeaderValues: %d values; a listener rule takes at most %d", len(p.OriginHeaderValues), MaxOriginHeaderValues)
-	case len(problems) > 0:
-		return p, fmt.Errorf("%s", strings.Join(problems, "\n"))
+	return p
+}
+
+// problems lists every invalid field of p (defaults applied).
+func (p *Props) problems() []error {
+	var l propserr.List
+	if p.Cluster == nil {
+		l.Add("djangoweb.Props.Cluster", "required")
 	}
-	return p, nil
+	if p.MinTasks < 1 || p.MaxTasks < p.MinTasks {
+		l.Add("djangoweb.Props.MinTasks, MaxTasks", "%d and %d; need 1 <= MinTasks <= MaxTasks", p.MinTasks, p.MaxTasks)
+	}
+	if !strings.HasPrefix(p.HealthCheckPath, "/") {
+		l.Add("djangoweb.Props.HealthCheckPath", "%q does not start with /", p.HealthCheckPath)
+	}
+	if g := *p.HealthCheckGraceSeconds; g < 0 || g > 3600 {
+		l.Add("djangoweb.Props.HealthCheckGraceSeconds", "%d is outside 0 to 3600", g)
+	}
+	if p.IdleTimeoutSeconds < 1 || p.IdleTimeoutSeconds > 4000 {
+		l.Add("djangoweb.Props.IdleTimeoutSeconds", "%d is outside the load balancer's 1 to 4000", p.IdleTimeoutSeconds)
+	}
+	if p.DeregistrationDelaySeconds < 0 || p.DeregistrationDelaySeconds > 3600 {
+		l.Add("djangoweb.Props.DeregistrationDelaySeconds", "%d is outside 0 to 3600", p.DeregistrationDelaySeconds)
+	}
+	if p.DeploymentAlarms != nil && p.DeploymentAlarms.NamePrefix == "" {
+		l.Add("djangoweb.Props.DeploymentAlarms.NamePrefix", "required")
+	}
+	if (p.OriginHeader == "") != (len(p.OriginHeaderValues) == 0) {
+		l.Add("djangoweb.Props.OriginHeader, OriginHeaderValues", "set both or neither")
+	}
+	if len(p.OriginHeaderValues) > MaxOriginHeaderValues {
+		l.Add("djangoweb.Props.OriginHeaderValues", "%d values; a listener rule takes at most %d", len(p.OriginHeaderValues), MaxOriginHeaderValues)
+	}
+	for _, problem := range CheckTimeouts(p.timeouts(), func(f string) string { return "djangoweb.Props." + propsField[f] }) {
+		l = append(l, errors.New(problem))
+	}
+	return append(l, apptask.Problems(&p.Task, "djangoweb.Props.Task")...)
 }
 
 func (p *Props) timeouts() Timeouts {

@@ -5,10 +5,14 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/djangocdk/djangocdk/constructs/apptask"
 )
 
 // placeholderCluster satisfies awsecs.ICluster; validation never calls it.
 type placeholderCluster struct{ awsecs.ICluster }
+
+// placeholderImage satisfies awsecs.ContainerImage; validation never calls it.
+type placeholderImage struct{ awsecs.ContainerImage }
 
 func valid() Timeouts {
 	return Timeouts{RequestBudget: 30, GunicornTimeout: 60, GunicornKeepalive: 75, GunicornGracefulTimeout: 30,
@@ -42,19 +46,43 @@ func TestCheckTimeouts(t *testing.T) {
 }
 
 func TestPropsNameFieldsInErrors(t *testing.T) {
-	p := &Props{IdleTimeoutSeconds: 50, Cluster: nil}
-	_, err := p.withDefaults()
-	if err == nil || !strings.Contains(err.Error(), "djangoweb.Props.Cluster: required") {
+	image := apptask.Props{Image: placeholderImage{}}
+	_, err := New(nil, "Web", &Props{Task: image})
+	if err == nil || err.Error() != "Web: djangoweb.Props.Cluster: required" {
 		t.Errorf("error %v", err)
 	}
-	p = &Props{Cluster: placeholderCluster{}, IdleTimeoutSeconds: 50}
-	_, err = p.withDefaults()
-	if err == nil || !strings.HasPrefix(err.Error(), "djangoweb.Props.IdleTimeoutSeconds (50 s) must be greater than djangoweb.Props.Gunicorn.TimeoutSeconds (60 s)") {
+	_, err = New(nil, "Web", &Props{Cluster: placeholderCluster{}, Task: image, IdleTimeoutSeconds: 50})
+	if err == nil || !strings.HasPrefix(err.Error(), "Web: djangoweb.Props.IdleTimeoutSeconds (50 s) must be greater than djangoweb.Props.Gunicorn.TimeoutSeconds (60 s)") {
 		t.Errorf("error %v", err)
 	}
-	p = &Props{Cluster: placeholderCluster{}}
-	if got, err := p.withDefaults(); err != nil || got.Task.StopTimeoutSeconds != 45 || got.Task.Port != 8000 || got.HealthCheckPath != "/healthz" {
-		t.Errorf("defaults %+v, %v", got, err)
+	p := (&Props{Cluster: placeholderCluster{}}).withDefaults()
+	if p.Task.StopTimeoutSeconds != 45 || p.Task.Port != 8000 || p.HealthCheckPath != "/healthz" || *p.HealthCheckGraceSeconds != 60 {
+		t.Errorf("defaults %+v", p)
+	}
+	zero := 0
+	if p := (&Props{HealthCheckGraceSeconds: &zero}).withDefaults(); *p.HealthCheckGraceSeconds != 0 {
+		t.Errorf("an explicit 0 became %d", *p.HealthCheckGraceSeconds)
+	}
+}
+
+// Every problem at once, the nested task's named as fields of these props.
+func TestNewReportsEveryProblem(t *testing.T) {
+	negative := -1
+	_, err := New(nil, "Web", &Props{
+		MinTasks: 3, MaxTasks: 2, HealthCheckGraceSeconds: &negative,
+		Gunicorn: Gunicorn{TimeoutSeconds: 20},
+		Task:     apptask.Props{Cpu: 256, MemoryMiB: 4096},
+	})
+	want := strings.Join([]string{
+		"Web: djangoweb.Props.Cluster: required",
+		"Web: djangoweb.Props.MinTasks, MaxTasks: 3 and 2; need 1 <= MinTasks <= MaxTasks",
+		"Web: djangoweb.Props.HealthCheckGraceSeconds: -1 is outside 0 to 3600",
+		"Web: djangoweb.Props.Gunicorn.TimeoutSeconds (20 s) must be greater than djangoweb.Props.RequestBudgetSeconds (30 s): otherwise gunicorn kills workers serving legitimate slow requests",
+		"Web: djangoweb.Props.Task.Image: required",
+		"Web: djangoweb.Props.Task.Cpu, MemoryMiB: 4096 MiB of memory does not go with cpu 256 on Fargate (see the task size table)",
+	}, "\n")
+	if err == nil || err.Error() != want {
+		t.Errorf("error:\n%v\nwant:\n%s", err, want)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/djangocdk/djangocdk/constructs/apptask"
+	"github.com/djangocdk/djangocdk/constructs/internal/propserr"
 )
 
 // DefaultCommand is the command the task runs unless Props.Task.Command is set.
@@ -21,17 +22,22 @@ var DefaultCommand = []string{"python", "manage.py", "migrate", "--noinput"}
 
 // Props configures a Migration.
 type Props struct {
-	// Task is the Django container; Command defaults to DefaultCommand.
+	// Task is the Django container (Image required; see apptask.Props for
+	// the other fields' defaults). Command: Default: DefaultCommand.
 	Task apptask.Props
 }
 
-// Migration is the migration task definition.
+// Migration is the migration task definition. It is a construct: the task
+// is its child "Task".
 type Migration struct {
+	constructs.Construct
 	task *apptask.AppTask
 }
 
-// New creates a Migration under scope, or returns an error naming the first
-// invalid field of props before creating anything.
+// New creates a Migration under scope, or returns an error before creating
+// anything: every invalid field of props, each on a line that starts with
+// the construct's path ("Compute/Migration: migration.Props.Task.Image:
+// required").
 func New(scope constructs.Construct, id string, props *Props) (*Migration, error) {
 	var p Props
 	if props != nil {
@@ -40,12 +46,17 @@ func New(scope constructs.Construct, id string, props *Props) (*Migration, error
 	if len(p.Task.Command) == 0 {
 		p.Task.Command = DefaultCommand
 	}
-	construct := constructs.NewConstruct(scope, jsii.String(id))
-	task, err := apptask.New(construct, "Task", &p.Task)
+	if err := propserr.At(scope, id, apptask.Problems(&p.Task, "migration.Props.Task")); err != nil {
+		return nil, err
+	}
+	m := &Migration{}
+	constructs.NewConstruct_Override(m, scope, jsii.String(id))
+	task, err := apptask.New(m, "Task", &p.Task)
 	if err != nil {
 		return nil, err
 	}
-	return &Migration{task: task}, nil
+	m.task = task
+	return m, nil
 }
 
 // Task returns the task definition and its container.

