@@ -6,6 +6,7 @@ package appsettings
 import (
 	"errors"
 	"fmt"
+	"github.com/djangocdk/djangocdk/constructs/internal/propserr"
 	"regexp"
 	"sort"
 
@@ -60,7 +61,7 @@ type Settings struct {
 func New(scope constructs.Construct, id string, props *Props) (*Settings, error) {
 	p, err := props.withDefaults()
 	if err != nil {
-		return nil, prefixed(scope, id, err)
+		return nil, propserr.Prefix(scope, id, err)
 	}
 	s := &Settings{parameters: map[string]awsssm.StringParameter{}}
 	constructs.NewConstruct_Override(s, scope, jsii.String(id))
@@ -156,24 +157,4 @@ func (props *Props) withDefaults() (Props, error) {
 		errs = append(errs, fmt.Errorf("appsettings.Props.RemovalPolicy: %q is not RETAIN or DESTROY", p.RemovalPolicy))
 	}
 	return p, errors.Join(errs...)
-}
-
-// prefixed puts the path the construct would have, scope's path and id,
-// before every line of err (an errors.Join of one error per problem).
-func prefixed(scope constructs.Construct, id string, err error) error {
-	path := id
-	if scope != nil {
-		if parent := *scope.Node().Path(); parent != "" {
-			path = parent + "/" + id
-		}
-	}
-	var errs []error
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range joined.Unwrap() {
-			errs = append(errs, fmt.Errorf("%s: %w", path, e))
-		}
-	} else {
-		errs = append(errs, fmt.Errorf("%s: %w", path, err))
-	}
-	return errors.Join(errs...)
 }

@@ -10,6 +10,7 @@ package cache
 import (
 	"errors"
 	"fmt"
+	"github.com/djangocdk/djangocdk/constructs/internal/propserr"
 	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -118,7 +119,7 @@ func (c *Cache) NodeIDs() []string { return c.nodes }
 func New(scope constructs.Construct, id string, props *Props) (*Cache, error) {
 	p, err := props.withDefaults()
 	if err != nil {
-		return nil, prefixed(scope, id, err)
+		return nil, propserr.Prefix(scope, id, err)
 	}
 	c := &Cache{clusterMode: p.ClusterMode}
 	constructs.NewConstruct_Override(c, scope, jsii.String(id))
@@ -357,24 +358,4 @@ func (props *Props) withDefaults() (Props, error) {
 		fail("RemovalPolicy", "%q is not RETAIN or DESTROY", p.RemovalPolicy)
 	}
 	return p, errors.Join(errs...)
-}
-
-// prefixed puts the path the construct would have, scope's path and id,
-// before every line of err (an errors.Join of one error per problem).
-func prefixed(scope constructs.Construct, id string, err error) error {
-	path := id
-	if scope != nil {
-		if parent := *scope.Node().Path(); parent != "" {
-			path = parent + "/" + id
-		}
-	}
-	var errs []error
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range joined.Unwrap() {
-			errs = append(errs, fmt.Errorf("%s: %w", path, e))
-		}
-	} else {
-		errs = append(errs, fmt.Errorf("%s: %w", path, err))
-	}
-	return errors.Join(errs...)
 }

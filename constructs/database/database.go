@@ -7,6 +7,7 @@ package database
 import (
 	"errors"
 	"fmt"
+	"github.com/djangocdk/djangocdk/constructs/internal/propserr"
 	"regexp"
 	"strconv"
 	"strings"
@@ -131,7 +132,7 @@ type Database struct {
 func New(scope constructs.Construct, id string, props *Props) (*Database, error) {
 	p, err := props.withDefaults()
 	if err != nil {
-		return nil, prefixed(scope, id, err)
+		return nil, propserr.Prefix(scope, id, err)
 	}
 	db := &Database{instanceClass: p.InstanceClass, databaseName: p.DatabaseName}
 	constructs.NewConstruct_Override(db, scope, jsii.String(id))
@@ -502,26 +503,6 @@ func (props *Props) withDefaults() (Props, error) {
 		fail("MonitoringIntervalSeconds", "%w", err)
 	}
 	return p, errors.Join(errs...)
-}
-
-// prefixed puts the path the construct would have, scope's path and id,
-// before every line of err (an errors.Join of one error per problem).
-func prefixed(scope constructs.Construct, id string, err error) error {
-	path := id
-	if scope != nil {
-		if parent := *scope.Node().Path(); parent != "" {
-			path = parent + "/" + id
-		}
-	}
-	var errs []error
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range joined.Unwrap() {
-			errs = append(errs, fmt.Errorf("%s: %w", path, e))
-		}
-	} else {
-		errs = append(errs, fmt.Errorf("%s: %w", path, err))
-	}
-	return errors.Join(errs...)
 }
 
 // keptWith returns the removal policy of what belongs to a database with

@@ -7,6 +7,7 @@ package frontend
 import (
 	"errors"
 	"fmt"
+	"github.com/djangocdk/djangocdk/constructs/internal/propserr"
 	"regexp"
 	"strings"
 
@@ -76,7 +77,7 @@ type Frontend struct {
 func New(scope constructs.Construct, id string, props *Props) (*Frontend, error) {
 	p, err := props.withDefaults()
 	if err != nil {
-		return nil, pathError(scope, id, err)
+		return nil, propserr.Prefix(scope, id, err)
 	}
 	f := &Frontend{assetsPath: p.AssetsPath}
 	constructs.NewConstruct_Override(f, scope, jsii.String(id))
@@ -179,28 +180,6 @@ func New(scope constructs.Construct, id string, props *Props) (*Frontend, error)
 	}
 	f.bucket, f.distribution, f.domain = bucket, distribution, domain
 	return f, nil
-}
-
-// pathError prefixes each of err's problems with the path the construct
-// would have had: "<scope path>/<id>", or id alone without a scope.
-func pathError(scope constructs.Construct, id string, err error) error {
-	path := id
-	if scope != nil {
-		if sp := *scope.Node().Path(); sp != "" {
-			path = sp + "/" + id
-		}
-	}
-	var problems []error
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		problems = joined.Unwrap()
-	} else {
-		problems = []error{err}
-	}
-	out := make([]error, len(problems))
-	for i, problem := range problems {
-		out[i] = fmt.Errorf("%s: %w", path, problem)
-	}
-	return errors.Join(out...)
 }
 
 // AssetsPath returns the path pattern of the build's hashed files, such as "/assets/*".

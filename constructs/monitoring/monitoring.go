@@ -7,6 +7,7 @@ package monitoring
 import (
 	"errors"
 	"fmt"
+	"github.com/djangocdk/djangocdk/constructs/internal/propserr"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -103,7 +104,7 @@ const gib = 1024 * 1024 * 1024
 func New(scope constructs.Construct, id string, props *Props) (*Monitoring, error) {
 	p, err := props.withDefaults()
 	if err != nil {
-		return nil, pathError(scope, id, err)
+		return nil, propserr.Prefix(scope, id, err)
 	}
 	m := &Monitoring{}
 	constructs.NewConstruct_Override(m, scope, jsii.String(id))
@@ -341,28 +342,6 @@ func (props *Props) withDefaults() (Props, error) {
 		return p, errors.Join(problems...)
 	}
 	return p, nil
-}
-
-// pathError prefixes each of err's problems with the path the construct
-// would have had: "<scope path>/<id>", or id alone without a scope.
-func pathError(scope constructs.Construct, id string, err error) error {
-	path := id
-	if scope != nil {
-		if sp := *scope.Node().Path(); sp != "" {
-			path = sp + "/" + id
-		}
-	}
-	var problems []error
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		problems = joined.Unwrap()
-	} else {
-		problems = []error{err}
-	}
-	out := make([]error, len(problems))
-	for i, problem := range problems {
-		out[i] = fmt.Errorf("%s: %w", path, problem)
-	}
-	return errors.Join(out...)
 }
 
 // elbMetrics builds the AWS/ApplicationELB metrics of one set of dimensions,

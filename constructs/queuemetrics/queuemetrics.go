@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/djangocdk/djangocdk/constructs/internal/propserr"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -80,7 +81,7 @@ type QueueMetrics struct {
 func New(scope constructs.Construct, id string, props *Props) (*QueueMetrics, error) {
 	p, err := props.withDefaults()
 	if err != nil {
-		return nil, pathError(scope, id, err)
+		return nil, propserr.Prefix(scope, id, err)
 	}
 	q := &QueueMetrics{props: p, queues: map[string]awsecs.IBaseService{}}
 	constructs.NewConstruct_Override(q, scope, jsii.String(id))
@@ -201,28 +202,6 @@ func (q *QueueMetrics) Function() awslambda.IFunction { return q.function }
 
 // Role returns the function's role.
 func (q *QueueMetrics) Role() awsiam.IRole { return q.role }
-
-// pathError prefixes each of err's problems with the path the construct
-// would have had: "<scope path>/<id>", or id alone without a scope.
-func pathError(scope constructs.Construct, id string, err error) error {
-	path := id
-	if scope != nil {
-		if sp := *scope.Node().Path(); sp != "" {
-			path = sp + "/" + id
-		}
-	}
-	var problems []error
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		problems = joined.Unwrap()
-	} else {
-		problems = []error{err}
-	}
-	out := make([]error, len(problems))
-	for i, problem := range problems {
-		out[i] = fmt.Errorf("%s: %w", path, problem)
-	}
-	return errors.Join(out...)
-}
 
 // goCode builds ./handler for linux/arm64 with the local Go toolchain. The
 // asset is named by a hash of its inputs (the handler's source and the

@@ -19,6 +19,7 @@ package releasepipeline
 import (
 	"errors"
 	"fmt"
+	"github.com/djangocdk/djangocdk/constructs/internal/propserr"
 	"regexp"
 	"strings"
 
@@ -153,7 +154,7 @@ type Pipeline struct {
 func New(scope constructs.Construct, id string, props *Props) (*Pipeline, error) {
 	p, err := props.withDefaults()
 	if err != nil {
-		return nil, pathError(scope, id, err)
+		return nil, propserr.Prefix(scope, id, err)
 	}
 	result := &Pipeline{}
 	constructs.NewConstruct_Override(result, scope, jsii.String(id))
@@ -338,28 +339,6 @@ func join(sep string, values *[]*string) string {
 		return ""
 	}
 	return *awscdk.Fn_Join(jsii.String(sep), values)
-}
-
-// pathError prefixes each of err's problems with the path the construct
-// would have had: "<scope path>/<id>", or id alone without a scope.
-func pathError(scope constructs.Construct, id string, err error) error {
-	path := id
-	if scope != nil {
-		if sp := *scope.Node().Path(); sp != "" {
-			path = sp + "/" + id
-		}
-	}
-	var problems []error
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		problems = joined.Unwrap()
-	} else {
-		problems = []error{err}
-	}
-	out := make([]error, len(problems))
-	for i, problem := range problems {
-		out[i] = fmt.Errorf("%s: %w", path, problem)
-	}
-	return errors.Join(out...)
 }
 
 // Pipeline returns the CodePipeline pipeline.

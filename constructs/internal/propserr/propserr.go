@@ -45,3 +45,15 @@ func (l *List) Check(field string, err error) {
 		*l = append(*l, fmt.Errorf("%s: %w", field, err))
 	}
 }
+
+// Prefix is At for err, a single problem or an errors.Join of several
+// (nil for none).
+func Prefix(scope constructs.IConstruct, id string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		return At(scope, id, joined.Unwrap())
+	}
+	return At(scope, id, []error{err})
+}
