@@ -3,12 +3,9 @@
 package stacks
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
-	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -27,6 +24,7 @@ import (
 	"github.com/djangocdk/djangocdk/constructs/network"
 	"github.com/djangocdk/djangocdk/constructs/releasepipeline"
 	"github.com/djangocdk/djangocdk/constructs/storage"
+	"github.com/djangocdk/djangocdk/stacks/internal/layered"
 )
 
 // Context keys read from cdk.json (or -c on the command line).
@@ -472,16 +470,16 @@ func LoadConfig(context map[string]any) (*Config, error) {
 	}
 	overrides, ok := override.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("%s: %s is not an object of settings", envPath, describe(override))
+		return nil, fmt.Errorf("%s: %s is not an object of settings", envPath, layered.Describe(override))
 	}
 	defaults, ok := context[DefaultsKey].(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("%s: %s is not an object of the settings shared by every environment", DefaultsKey, describe(context[DefaultsKey]))
+		return nil, fmt.Errorf("%s: %s is not an object of the settings shared by every environment", DefaultsKey, layered.Describe(context[DefaultsKey]))
 	}
 
-	src := &source{env: env, defaults: defaults, overrides: overrides, merged: merge(defaults, overrides)}
+	src := layered.New(layered.Layer{Name: DefaultsKey, Settings: defaults}, layered.Layer{Name: envPath, Settings: overrides})
 	cfg := &Config{Env: env}
-	if err := src.decode(cfg); err != nil {
+	if err := src.Decode(cfg); err != nil {
 		return nil, err
 	}
 	if err := cfg.validate(src); err != nil {
@@ -490,201 +488,17 @@ func LoadConfig(context map[string]any) (*Config, error) {
 	return cfg, nil
 }
 
-// merge deep-merges override onto base: objects merge key by key, any other
-// value (lists included) in override replaces the one in base.
-func merge(base, override map[string]any) map[string]any {
-	out := make(map[string]any, len(base)+len(override))
-	for k, v := range base {
-		out[k] = v
-	}
-	for k, v := range override {
-		b, bok := out[k].(map[string]any)
-		o, ook := v.(map[string]any)
-		if bok && ook {
-			out[k] = merge(b, o)
-		} else {
-			out[k] = v
-		}
-	}
-	return out
-}
-
-// source remembers where the merged settings came from, so that an error
-// names the key a user has to edit.
-type source struct {
-	env       string
-	defaults  map[string]any
-	overrides map[string]any
-	merged    map[string]any
-}
-
-// origin turns a path in the merged settings ("network.natGateways") into
-// the key path in cdk.json that set it.
-func (s *source) origin(path string) string {
-	// Lists are replaced whole: a key of a list's item, even one left out,
-	// belongs to the layer that holds the list.
-	probe := path
-	if i := strings.LastIndexByte(path, ']'); i >= 0 {
-		probe = path[:i+1]
-	}
-	if _, ok := lookup(s.overrides, probe); ok {
-		return EnvironmentsKey + "." + s.env + "." + path
-	}
-	if _, ok := lookup(s.defaults, probe); ok {
-		return DefaultsKey + "." + path
-	}
-	return EnvironmentsKey + "." + s.env + "." + path
-}
-
-// lookup finds path ("a.b[2].c") in settings. Lists are replaced whole,
-// never merged, so the layer that holds a list holds all its items.
-func lookup(settings map[string]any, path string) (any, bool) {
-	var cur any = settings
-	for _, part := range strings.Split(path, ".") {
-		index := -1
-		if i := strings.IndexByte(part, '['); i >= 0 {
-			n, err := strconv.Atoi(strings.TrimSuffix(part[i+1:], "]"))
-			if err != nil {
-				return nil, false
-			}
-			part, index = part[:i], n
-		}
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = m[part]; !ok {
-			return nil, false
-		}
-		if index >= 0 {
-			list, ok := cur.([]any)
-			if !ok || index >= len(list) {
-				return nil, false
-			}
-			cur = list[index]
-		}
-	}
-	return cur, true
-}
-
-// decode fills cfg from the merged settings, rejecting unknown keys and
-// values of the wrong type.
-func (s *source) decode(cfg *Config) error {
-	var problems []string
-	s.unknownKeys(s.merged, reflect.TypeOf(*cfg), "", &problems)
-	if len(problems) > 0 {
-		return errors.New(strings.Join(problems, "\n"))
-	}
-	raw, err := json.Marshal(s.merged)
-	if err != nil {
-		return fmt.Errorf("%s: %w", EnvironmentsKey+"."+s.env, err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(cfg); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			value, _ := lookup(s.merged, typeErr.Field)
-			return fmt.Errorf("%s: %s is not allowed; want %s", s.origin(typeErr.Field), describe(value), kind(typeErr.Type))
-		}
-		return fmt.Errorf("%s: %w", EnvironmentsKey+"."+s.env, err)
-	}
-	return nil
-}
-
-// unknownKeys appends a problem for every key of value that t has no field for.
-func (s *source) unknownKeys(value any, t reflect.Type, path string, problems *[]string) {
-	switch t.Kind() {
-	case reflect.Struct:
-		m, ok := value.(map[string]any)
-		if !ok {
-			return // a type error, reported by decode
-		}
-		fields := map[string]reflect.Type{}
-		var allowed []string
-		for i := range t.NumField() {
-			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-			if name == "" || name == "-" {
-				continue
-			}
-			fields[name] = t.Field(i).Type
-			allowed = append(allowed, name)
-		}
-		sort.Strings(allowed)
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			sub := k
-			if path != "" {
-				sub = path + "." + k
-			}
-			ft, ok := fields[k]
-			if !ok {
-				*problems = append(*problems, fmt.Sprintf("%s: unknown key; allowed keys here are %s", s.origin(sub), strings.Join(allowed, ", ")))
-				continue
-			}
-			s.unknownKeys(m[k], ft, sub, problems)
-		}
-	case reflect.Slice:
-		list, ok := value.([]any)
-		if !ok {
-			return
-		}
-		for i, item := range list {
-			s.unknownKeys(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), problems)
-		}
-	}
-}
-
-// describe renders a JSON value for an error message.
-func describe(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "nothing"
-	case string:
-		return strconv.Quote(v)
-	case map[string]any:
-		return "an object"
-	case []any:
-		return "a list"
-	default:
-		b, _ := json.Marshal(v)
-		return string(b)
-	}
-}
-
-// kind names the JSON type that fills a Go type.
-func kind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Int, reflect.Int64, reflect.Int32:
-		return "a whole number"
-	case reflect.Float64:
-		return "a number"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Slice:
-		return "a list of " + strings.TrimPrefix(kind(t.Elem()), "a ") + "s"
-	default:
-		return "an object"
-	}
-}
-
 // validator collects every problem of a decoded Config.
 type validator struct {
-	src      *source
+	src      *layered.Source
 	problems []string
 }
 
 func (v *validator) fail(path, format string, args ...any) {
-	v.problems = append(v.problems, v.src.origin(path)+": "+fmt.Sprintf(format, args...))
+	v.problems = append(v.problems, v.src.Origin(path)+": "+fmt.Sprintf(format, args...))
 }
 
-func (c *Config) validate(src *source) error {
+func (c *Config) validate(src *layered.Source) error {
 	v := &validator{src: src}
 	if !projectPattern.MatchString(c.Project) {
 		v.fail("project", "%q is not a valid project name; use 2 to 20 lowercase letters, digits and hyphens, starting with a letter", c.Project)
@@ -878,7 +692,7 @@ func (c *ComputeConfig) validate(v *validator, region string) {
 		"IdleTimeout": "compute.web.albIdleTimeoutSeconds", "DeregistrationDelay": "compute.web.deregistrationDelaySeconds",
 		"StopTimeout": "compute.web.stopTimeoutSeconds",
 	}
-	for _, problem := range djangoweb.CheckTimeouts(w.timeouts(), func(f string) string { return v.src.origin(keys[f]) }) {
+	for _, problem := range djangoweb.CheckTimeouts(w.timeouts(), func(f string) string { return v.src.Origin(keys[f]) }) {
 		v.problems = append(v.problems, "timeouts out of order: "+problem)
 	}
 	if w.CertificateArn != "" {
@@ -1035,7 +849,7 @@ func (c *Config) validateConnections(v *validator) {
 		v.problems = append(v.problems, fmt.Sprintf(
 			"%s: connection budget exceeded during a rolling deploy, when each service runs up to %d%% of its maxTasks: web %d tasks x %d workers x %d threads = %d, queues %s, beat 1 and migration 1 make %d connections; %s allows about %d (max_connections), %d with a %d%% margin. "+
 				"Lower compute.web.maxTasks, the gunicorn workers or threads, or the queues' maxTasks or concurrency; choose a larger database.instanceClass; or set database.proxy to true",
-			v.src.origin("database.instanceClass"), djangoweb.MaxHealthyPercent, webTasks, w.Gunicorn.Workers, w.Gunicorn.Threads, web,
+			v.src.Origin("database.instanceClass"), djangoweb.MaxHealthyPercent, webTasks, w.Gunicorn.Workers, w.Gunicorn.Threads, web,
 			strings.Join(queues, ", "), total, c.Database.InstanceClass, maxConnections, budget, int(connectionMargin*100)))
 	}
 }
