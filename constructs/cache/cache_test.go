@@ -2,6 +2,7 @@ package cache
 
 import (
 	"fmt"
+	"github.com/djangocdk/djangocdk/constructs/internal/templatetest"
 	"strings"
 	"testing"
 
@@ -10,6 +11,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/jsii-runtime-go"
 )
+
+// stacks hands out this test binary's stacks: one App, each test's stack
+// in a stage of its own.
+var stacks = templatetest.NewStaged()
 
 // placeholderVpc satisfies awsec2.IVpc; validation never calls it.
 type placeholderVpc struct{ awsec2.IVpc }
@@ -49,7 +54,7 @@ func TestNewRejectsInvalidProps(t *testing.T) {
 // Every problem is reported at once, one line each, under the construct's
 // path; nothing is created.
 func TestNewReportsEveryProblem(t *testing.T) {
-	stack := newStack(t)
+	stack := stacks.Stack(t)
 	_, err := New(stack, "Cache", &Props{Subnets: isolated, Name: "shop", Engine: "memcached", Nodes: 9, Shards: 3})
 	want := strings.Join([]string{
 		`TestNewReportsEveryProblem/Shop/Cache: cache.Props.Engine: "memcached" is not an engine; use "valkey" or "redis"`,
@@ -81,7 +86,7 @@ func TestDefaults(t *testing.T) {
 // from Secrets Manager by a dynamic reference, the slow log in CloudWatch,
 // no snapshots, everything retained.
 func TestSynthDefaults(t *testing.T) {
-	stack := newStack(t)
+	stack := stacks.Stack(t)
 	vpc := newVpc(stack)
 	c, err := New(stack, "Cache", &Props{Vpc: vpc, Subnets: isolated, Name: "shop-dev"})
 	if err != nil {
@@ -89,8 +94,8 @@ func TestSynthDefaults(t *testing.T) {
 	}
 	workers := awsec2.NewSecurityGroup(stack, jsii.String("Workers"), &awsec2.SecurityGroupProps{Vpc: vpc})
 	c.AllowFrom(workers, "Celery workers")
-	tmpl := template(t, stack)
-	check(t, func() {
+	tmpl := templatetest.FromStack(t, stack).Template
+	templatetest.Must(t, func() {
 		tmpl.HasResource(jsii.String("AWS::ElastiCache::ReplicationGroup"), map[string]any{
 			"Properties": map[string]any{
 				"ReplicationGroupId": "shop-dev", "Engine": "valkey", "EngineVersion": "8.0",
@@ -133,14 +138,14 @@ func TestSynthDefaults(t *testing.T) {
 // as ElastiCache names it; Redis OSS with its default version; destroyed
 // with the stack.
 func TestSynthReplica(t *testing.T) {
-	stack := newStack(t)
+	stack := stacks.Stack(t)
 	c, err := New(stack, "Cache", &Props{Vpc: newVpc(stack), Subnets: isolated, Name: "shop", Engine: RedisOSS,
 		Nodes: 2, SnapshotRetentionDays: 7, RemovalPolicy: awscdk.RemovalPolicy_DESTROY})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := template(t, stack)
-	check(t, func() {
+	tmpl := templatetest.FromStack(t, stack).Template
+	templatetest.Must(t, func() {
 		tmpl.HasResource(jsii.String("AWS::ElastiCache::ReplicationGroup"), map[string]any{
 			"Properties": map[string]any{
 				"Engine": "redis", "EngineVersion": "7.1", "NumCacheClusters": 2,
@@ -159,13 +164,13 @@ func TestSynthReplica(t *testing.T) {
 // cluster-mode parameter group, and clients sent to the configuration
 // endpoint.
 func TestSynthClusterMode(t *testing.T) {
-	stack := newStack(t)
+	stack := stacks.Stack(t)
 	c, err := New(stack, "Cache", &Props{Vpc: newVpc(stack), Subnets: isolated, Name: "shop", ClusterMode: true, Nodes: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := template(t, stack)
-	check(t, func() {
+	tmpl := templatetest.FromStack(t, stack).Template
+	templatetest.Must(t, func() {
 		tmpl.HasResourceProperties(jsii.String("AWS::ElastiCache::ReplicationGroup"), map[string]any{
 			"ClusterMode": "enabled", "NumNodeGroups": 2, "ReplicasPerNodeGroup": 1,
 			"CacheParameterGroupName": "default.valkey8.cluster.on", "AutomaticFailoverEnabled": true,
@@ -188,14 +193,14 @@ func TestSynthClusterMode(t *testing.T) {
 // A Cache is a construct: tags given to it reach its resources, and the
 // logical IDs are those of the stacks' golden files.
 func TestIsConstruct(t *testing.T) {
-	stack := newStack(t)
+	stack := stacks.Stack(t)
 	c, err := New(stack, "Cache", &Props{Vpc: newVpc(stack), Subnets: isolated, Name: "shop"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	awscdk.Tags_Of(c).Add(jsii.String("team"), jsii.String("platform"), nil)
-	tmpl := template(t, stack)
-	check(t, func() {
+	tmpl := templatetest.FromStack(t, stack).Template
+	templatetest.Must(t, func() {
 		tmpl.HasResourceProperties(jsii.String("AWS::ElastiCache::ReplicationGroup"), map[string]any{
 			"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": "team", "Value": "platform"}}),
 		})

@@ -1,6 +1,7 @@
 package database
 
 import (
+	"github.com/djangocdk/djangocdk/constructs/internal/templatetest"
 	"strings"
 	"testing"
 
@@ -9,6 +10,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/jsii-runtime-go"
 )
+
+// stacks hands out this test binary's stacks: one App, each test's stack
+// in a stage of its own.
+var stacks = templatetest.NewStaged()
 
 // Invalid props are rejected before any resource (or jsii call) is made;
 // the cases use a placeholder VPC that validation never calls.
@@ -56,7 +61,7 @@ func TestNewRejectsInvalidProps(t *testing.T) {
 // Every problem is reported at once, one line each, under the construct's
 // path; nothing is created.
 func TestNewReportsEveryProblem(t *testing.T) {
-	stack := newStack(t)
+	stack := stacks.Stack(t)
 	_, err := New(stack, "Database", &Props{InstanceIdentifier: "x_y", InstanceClass: "x", BackupRetentionDays: 40})
 	want := strings.Join([]string{
 		`TestNewReportsEveryProblem/Shop/Database: database.Props.Vpc: required`,
@@ -89,7 +94,7 @@ func TestSupportsPerformanceInsights(t *testing.T) {
 // deletion protection; TLS forced; logs kept a month; no proxy, rotation or
 // Enhanced Monitoring.
 func TestSynthDefaults(t *testing.T) {
-	stack := newStack(t)
+	stack := stacks.Stack(t)
 	vpc := newVpc(stack)
 	db, err := New(stack, "Database", &Props{Vpc: vpc, Subnets: isolated, InstanceIdentifier: "shop-dev"})
 	if err != nil {
@@ -97,8 +102,8 @@ func TestSynthDefaults(t *testing.T) {
 	}
 	web := awsec2.NewSecurityGroup(stack, jsii.String("Web"), &awsec2.SecurityGroupProps{Vpc: vpc})
 	db.AllowFrom(web, "PostgreSQL from the web tasks")
-	tmpl := template(t, stack)
-	check(t, func() {
+	tmpl := templatetest.FromStack(t, stack).Template
+	templatetest.Must(t, func() {
 		tmpl.HasResource(jsii.String("AWS::RDS::DBInstance"), map[string]any{
 			"Properties": map[string]any{
 				"DBInstanceIdentifier": "shop-dev", "DBInstanceClass": "db.t4g.micro",
@@ -153,7 +158,7 @@ func TestSynthDefaults(t *testing.T) {
 // the proxy to the instance), password rotation, Enhanced Monitoring,
 // Multi-AZ, and a disposable instance (DESTROY).
 func TestSynthProxyRotationMonitoring(t *testing.T) {
-	stack := newStack(t)
+	stack := stacks.Stack(t)
 	vpc := newVpc(stack)
 	db, err := New(stack, "Database", &Props{
 		Vpc: vpc, Subnets: isolated, InstanceIdentifier: "shop-prod", InstanceClass: "db.r6g.large",
@@ -165,8 +170,8 @@ func TestSynthProxyRotationMonitoring(t *testing.T) {
 	}
 	web := awsec2.NewSecurityGroup(stack, jsii.String("Web"), &awsec2.SecurityGroupProps{Vpc: vpc})
 	db.AllowFrom(web, "PostgreSQL from the web tasks")
-	tmpl := template(t, stack)
-	check(t, func() {
+	tmpl := templatetest.FromStack(t, stack).Template
+	templatetest.Must(t, func() {
 		tmpl.HasResource(jsii.String("AWS::RDS::DBInstance"), map[string]any{
 			"Properties": map[string]any{
 				"DBInstanceClass": "db.r6g.large", "MultiAZ": true, "EnablePerformanceInsights": true,
@@ -200,15 +205,15 @@ func TestSynthProxyRotationMonitoring(t *testing.T) {
 // The sentinels: Off and EveryStatement reach PostgreSQL as its own values,
 // and Off leaves storage autoscaling off.
 func TestSynthSentinels(t *testing.T) {
-	stack := newStack(t)
+	stack := stacks.Stack(t)
 	if _, err := New(stack, "Database", &Props{
 		Vpc: newVpc(stack), Subnets: isolated, InstanceIdentifier: "shop-dev",
 		SlowQueryMs: EveryStatement, IdleInTransactionTimeoutMs: Off, MaxAllocatedStorageGiB: Off,
 	}); err != nil {
 		t.Fatal(err)
 	}
-	tmpl := template(t, stack)
-	check(t, func() {
+	tmpl := templatetest.FromStack(t, stack).Template
+	templatetest.Must(t, func() {
 		tmpl.HasResourceProperties(jsii.String("AWS::RDS::DBParameterGroup"), map[string]any{
 			"Parameters": assertions.Match_ObjectLike(&map[string]any{
 				"log_min_duration_statement": "0", "idle_in_transaction_session_timeout": "0",
@@ -226,7 +231,7 @@ func TestSynthSentinels(t *testing.T) {
 // dependency on it is a dependency on them, and the logical IDs are those
 // of the stacks' golden files.
 func TestIsConstruct(t *testing.T) {
-	stack := newStack(t)
+	stack := stacks.Stack(t)
 	db, err := New(stack, "Database", &Props{Vpc: newVpc(stack), Subnets: isolated, InstanceIdentifier: "shop-dev"})
 	if err != nil {
 		t.Fatal(err)
@@ -234,8 +239,8 @@ func TestIsConstruct(t *testing.T) {
 	awscdk.Tags_Of(db).Add(jsii.String("team"), jsii.String("platform"), nil)
 	after := awscdk.NewCfnWaitConditionHandle(stack, jsii.String("After"), nil)
 	after.Node().AddDependency(db)
-	tmpl := template(t, stack)
-	check(t, func() {
+	tmpl := templatetest.FromStack(t, stack).Template
+	templatetest.Must(t, func() {
 		tmpl.HasResourceProperties(jsii.String("AWS::RDS::DBInstance"), map[string]any{
 			"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": "team", "Value": "platform"}}),
 		})

@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"errors"
+	"github.com/djangocdk/djangocdk/constructs/internal/templatetest"
 	"strings"
 	"testing"
 
@@ -21,24 +22,6 @@ type placeholderOrigin struct{ awscloudfront.IOrigin }
 // a synthesis (Template_FromStack synthesizes it) refuses to synthesize again.
 func newStack(name string) awscdk.Stack {
 	return awscdk.NewStack(awscdk.NewApp(nil), jsii.String(name), nil)
-}
-
-// assertTemplate runs checks on stack's template. A failed CDK assertion
-// panics inside jsii; this turns it into t.Fatalf instead of a crash of
-// the test binary.
-func assertTemplate(t *testing.T, stack awscdk.Stack, checks ...func(assertions.Template)) {
-	t.Helper()
-	var failure any
-	func() {
-		defer func() { failure = recover() }()
-		template := assertions.Template_FromStack(stack, nil)
-		for _, check := range checks {
-			check(template)
-		}
-	}()
-	if failure != nil {
-		t.Fatalf("%v", failure)
-	}
 }
 
 // newFrontend creates a Frontend in a new stack with a log bucket.
@@ -106,7 +89,7 @@ func TestNewReportsEveryProblemUnderTheConstructPath(t *testing.T) {
 // logs under cloudfront/<name>/.
 func TestDefaults(t *testing.T) {
 	stack, f := newFrontend(t, "Defaults", Props{Name: "web"})
-	assertTemplate(t, stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, stack, func(tmpl assertions.Template) {
 		tmpl.ResourceCountIs(jsii.String("AWS::CloudFront::Distribution"), jsii.Number(1))
 		tmpl.ResourceCountIs(jsii.String("AWS::CloudFront::Function"), jsii.Number(1))
 		tmpl.ResourceCountIs(jsii.String("AWS::CloudFront::OriginAccessControl"), jsii.Number(1))
@@ -155,7 +138,7 @@ func TestDefaults(t *testing.T) {
 // SPA: paths without a file extension serve /index.html.
 func TestSPA(t *testing.T) {
 	stack, _ := newFrontend(t, "SPA", Props{Name: "web", SPA: true, AssetsPath: "/_next/static/*"})
-	assertTemplate(t, stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, stack, func(tmpl assertions.Template) {
 		tmpl.HasResourceProperties(jsii.String("AWS::CloudFront::Function"), map[string]any{"FunctionCode": spaFallback})
 		tmpl.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), map[string]any{
 			"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{
@@ -174,7 +157,7 @@ func TestCustomDomain(t *testing.T) {
 		Name: "shop", DomainName: "shop.example.com", CertificateArn: certificate, WebACLArn: acl,
 		PriceClass: awscloudfront.PriceClass_PRICE_CLASS_ALL,
 	})
-	assertTemplate(t, stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, stack, func(tmpl assertions.Template) {
 		tmpl.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), map[string]any{
 			"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{
 				"Aliases": []any{"shop.example.com"},
@@ -218,7 +201,7 @@ func TestDjango(t *testing.T) {
 	cached := func(path string) any {
 		return assertions.Match_ObjectLike(&map[string]any{"PathPattern": path, "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"})
 	}
-	assertTemplate(t, stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, stack, func(tmpl assertions.Template) {
 		// Their order is their precedence.
 		tmpl.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), map[string]any{
 			"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{
@@ -233,7 +216,7 @@ func TestDjango(t *testing.T) {
 // RemovalPolicy DESTROY empties the bucket on deletion.
 func TestRemovalPolicyDestroy(t *testing.T) {
 	stack, _ := newFrontend(t, "Destroy", Props{Name: "web", RemovalPolicy: awscdk.RemovalPolicy_DESTROY})
-	assertTemplate(t, stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, stack, func(tmpl assertions.Template) {
 		tmpl.HasResource(jsii.String("AWS::S3::Bucket"), map[string]any{
 			"DeletionPolicy": "Delete",
 			"Properties":     assertions.Match_ObjectLike(&map[string]any{"LoggingConfiguration": assertions.Match_AnyValue()}),
@@ -260,7 +243,7 @@ func TestIsAConstruct(t *testing.T) {
 	if !strings.HasPrefix(id, "WebDistribution") {
 		t.Errorf("distribution logical id %s", id)
 	}
-	assertTemplate(t, stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, stack, func(tmpl assertions.Template) {
 		tmpl.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), map[string]any{
 			"Tags": []any{map[string]any{"Key": "app", "Value": "web"}},
 		})

@@ -1,6 +1,7 @@
 package monitoring
 
 import (
+	"github.com/djangocdk/djangocdk/constructs/internal/templatetest"
 	"strings"
 	"testing"
 
@@ -18,24 +19,6 @@ type placeholderTopic struct{ awssns.ITopic }
 // a synthesis (Template_FromStack synthesizes it) refuses to synthesize again.
 func newStack(name string) awscdk.Stack {
 	return awscdk.NewStack(awscdk.NewApp(nil), jsii.String(name), nil)
-}
-
-// assertTemplate runs checks on stack's template. A failed CDK assertion
-// panics inside jsii; this turns it into t.Fatalf instead of a crash of
-// the test binary.
-func assertTemplate(t *testing.T, stack awscdk.Stack, checks ...func(assertions.Template)) {
-	t.Helper()
-	var failure any
-	func() {
-		defer func() { failure = recover() }()
-		template := assertions.Template_FromStack(stack, nil)
-		for _, check := range checks {
-			check(template)
-		}
-	}()
-	if failure != nil {
-		t.Fatalf("%v", failure)
-	}
 }
 
 // minimal returns the required props: one web service and a database.
@@ -124,7 +107,7 @@ func TestDefaultAlarms(t *testing.T) {
 	}
 	topic := []any{map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^Alarms"))}}
 	const gib = 1024 * 1024 * 1024
-	assertTemplate(t, stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, stack, func(tmpl assertions.Template) {
 		tmpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(12))
 		tmpl.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(0))
 		tmpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Dashboard"), map[string]any{"DashboardName": "shop"})
@@ -167,7 +150,7 @@ func TestQueueAlarms(t *testing.T) {
 	props.Queues = []Queue{{Name: "celery", Depth: metric("QueueDepth"), OldestAge: metric("OldestMessageAge")}}
 	props.Thresholds.QueueDepth = 50
 	newMonitoring(t, stack, props)
-	assertTemplate(t, stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, stack, func(tmpl assertions.Template) {
 		tmpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(14))
 		tmpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), alarm("queue-celery-depth", map[string]any{
 			"Threshold": 50, "Namespace": "Celery", "MetricName": "QueueDepth", "EvaluationPeriods": 3,
@@ -184,7 +167,7 @@ func TestCacheAlarms(t *testing.T) {
 	props := minimal(stack)
 	props.CacheNodes = []string{"shop-001", "shop-002"}
 	newMonitoring(t, stack, props)
-	assertTemplate(t, stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, stack, func(tmpl assertions.Template) {
 		tmpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(18))
 		for _, node := range props.CacheNodes {
 			dims := []any{map[string]any{"Name": "CacheClusterId", "Value": node}}
@@ -201,7 +184,7 @@ func TestReleaseFailedRule(t *testing.T) {
 	props := minimal(stack)
 	props.PipelineName = jsii.String("shop-release")
 	newMonitoring(t, stack, props)
-	assertTemplate(t, stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, stack, func(tmpl assertions.Template) {
 		tmpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
 			"EventPattern": map[string]any{
 				"source":      []any{"aws.codepipeline"},
@@ -229,7 +212,7 @@ func TestIsAConstruct(t *testing.T) {
 	if id := *stack.GetLogicalId(m.Alarms()[0].Node().DefaultChild().(awscdk.CfnElement)); !strings.HasPrefix(id, "Monitoringalb5xx") {
 		t.Errorf("alarm logical id %s", id)
 	}
-	assertTemplate(t, stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, stack, func(tmpl assertions.Template) {
 		tmpl.AllResourcesProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
 			"Tags": []any{map[string]any{"Key": "team", "Value": "ops"}},
 		})

@@ -2,6 +2,7 @@ package network
 
 import (
 	"fmt"
+	"github.com/djangocdk/djangocdk/constructs/internal/templatetest"
 	"strings"
 	"testing"
 
@@ -10,6 +11,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 )
+
+// stacks hands out this test binary's stacks: one App, each test's stack
+// in a stage of its own.
+var stacks = templatetest.NewStaged()
 
 var zones = []string{"us-east-1a", "us-east-1b", "us-east-1c"}
 
@@ -48,7 +53,7 @@ func TestNewRejectsInvalidProps(t *testing.T) {
 // Every problem is reported at once, one line each, under the path the
 // construct would have had; nothing is created.
 func TestNewReportsEveryProblem(t *testing.T) {
-	stack := newStack(t)
+	stack := stacks.Stack(t)
 	_, err := New(stack, "Network", &Props{AvailabilityZones: zones[:1], Cidr: "10.0.0.1/16", NatGateways: -2})
 	want := strings.Join([]string{
 		`TestNewReportsEveryProblem/Shop/Network: network.Props.AvailabilityZones: ["us-east-1a"] has 1 zones; allowed are 2 to 3`,
@@ -77,13 +82,13 @@ func TestDefaults(t *testing.T) {
 // every private subnet routes through, an S3 gateway endpoint, and flow logs
 // of all traffic kept a month and retained with the stack.
 func TestSynthDefaults(t *testing.T) {
-	stack := newStack(t)
+	stack := stacks.Stack(t)
 	net, err := New(stack, "Network", &Props{AvailabilityZones: zones})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := template(t, stack)
-	check(t, func() {
+	tmpl := templatetest.FromStack(t, stack).Template
+	templatetest.Must(t, func() {
 		tmpl.ResourceCountIs(jsii.String("AWS::EC2::VPC"), jsii.Number(1))
 		tmpl.HasResourceProperties(jsii.String("AWS::EC2::VPC"), map[string]any{
 			"CidrBlock": "10.0.0.0/16", "EnableDnsHostnames": true, "EnableDnsSupport": true,
@@ -128,13 +133,13 @@ func TestSynthDefaults(t *testing.T) {
 // One NAT gateway per zone: each private subnet routes through the gateway
 // of its own zone, so a zone outage leaves the others their egress.
 func TestSynthNatGatewayPerZone(t *testing.T) {
-	stack := newStack(t)
+	stack := stacks.Stack(t)
 	if _, err := New(stack, "Network", &Props{AvailabilityZones: zones, NatGateways: 3, Cidr: "172.16.0.0/17",
 		FlowLogRetention: awslogs.RetentionDays_ONE_YEAR, RemovalPolicy: awscdk.RemovalPolicy_DESTROY}); err != nil {
 		t.Fatal(err)
 	}
-	tmpl := template(t, stack)
-	check(t, func() {
+	tmpl := templatetest.FromStack(t, stack).Template
+	templatetest.Must(t, func() {
 		tmpl.ResourceCountIs(jsii.String("AWS::EC2::NatGateway"), jsii.Number(3))
 		tmpl.ResourceCountIs(jsii.String("AWS::EC2::EIP"), jsii.Number(3))
 		tmpl.HasResourceProperties(jsii.String("AWS::EC2::VPC"), map[string]any{"CidrBlock": "172.16.0.0/17"})
@@ -158,7 +163,7 @@ func TestSynthNatGatewayPerZone(t *testing.T) {
 // logical IDs are those of the stacks' golden files (Network/Vpc and
 // Network/FlowLogs under the stack).
 func TestIsConstruct(t *testing.T) {
-	stack := newStack(t)
+	stack := stacks.Stack(t)
 	net, err := New(stack, "Network", &Props{AvailabilityZones: zones[:2]})
 	if err != nil {
 		t.Fatal(err)
@@ -167,8 +172,8 @@ func TestIsConstruct(t *testing.T) {
 		t.Errorf("path %s, want TestIsConstruct/Shop/Network", got)
 	}
 	awscdk.Tags_Of(net).Add(jsii.String("team"), jsii.String("platform"), nil)
-	tmpl := template(t, stack)
-	check(t, func() {
+	tmpl := templatetest.FromStack(t, stack).Template
+	templatetest.Must(t, func() {
 		tmpl.HasResourceProperties(jsii.String("AWS::EC2::VPC"), map[string]any{
 			"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": "team", "Value": "platform"}}),
 		})

@@ -2,6 +2,7 @@ package queuemetrics
 
 import (
 	"fmt"
+	"github.com/djangocdk/djangocdk/constructs/internal/templatetest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,24 +38,6 @@ func TestMain(m *testing.M) {
 // after a synthesis refuses to synthesize again), all Apps sharing outdir.
 func newStack(name string) awscdk.Stack {
 	return awscdk.NewStack(awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir)}), jsii.String(name), nil)
-}
-
-// assertTemplate runs checks on stack's template. A failed CDK assertion
-// panics inside jsii; this turns it into t.Fatalf instead of a crash of
-// the test binary.
-func assertTemplate(t *testing.T, stack awscdk.Stack, checks ...func(assertions.Template)) {
-	t.Helper()
-	var failure any
-	func() {
-		defer func() { failure = recover() }()
-		template := assertions.Template_FromStack(stack, nil)
-		for _, check := range checks {
-			check(template)
-		}
-	}()
-	if failure != nil {
-		t.Fatalf("%v", failure)
-	}
 }
 
 type fixture struct {
@@ -143,7 +126,7 @@ func TestSourceHashIsStable(t *testing.T) {
 func TestFunction(t *testing.T) {
 	f := newFixture("Function")
 	f.newQueueMetrics(t)
-	assertTemplate(t, f.stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, f.stack, func(tmpl assertions.Template) {
 		tmpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(1))
 		tmpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
 			"Runtime": "provided.al2023", "Architectures": []any{"arm64"}, "Handler": "bootstrap",
@@ -191,7 +174,7 @@ func TestFunction(t *testing.T) {
 func assetDir(t *testing.T, stack awscdk.Stack) string {
 	t.Helper()
 	var key string
-	assertTemplate(t, stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, stack, func(tmpl assertions.Template) {
 		for _, function := range *tmpl.FindResources(jsii.String("AWS::Lambda::Function"), nil) {
 			key = (*function)["Properties"].(map[string]any)["Code"].(map[string]any)["S3Key"].(string)
 		}
@@ -228,7 +211,7 @@ func TestAddQueue(t *testing.T) {
 	q := f.newQueueMetrics(t)
 	q.AddQueue("emails", f.service("Emails"))
 	q.AddQueue("celery", f.service("Celery"))
-	assertTemplate(t, f.stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, f.stack, func(tmpl assertions.Template) {
 		tmpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
 			"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
 				"QUEUES": map[string]any{"Fn::Join": []any{"", []any{
@@ -274,7 +257,7 @@ func TestMetrics(t *testing.T) {
 	if got := *q.ClusterMetric(QueueDepthMetric, "celery", jsii.String("other")).Dimensions(); got["Cluster"] != "other" {
 		t.Errorf("ClusterMetric dimensions %v", got)
 	}
-	assertTemplate(t, f.stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, f.stack, func(tmpl assertions.Template) {
 		tmpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 7})
 		tmpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
 			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
@@ -296,7 +279,7 @@ func TestIsAConstruct(t *testing.T) {
 	if id := *f.stack.GetLogicalId(q.Function().Node().DefaultChild().(awscdk.CfnElement)); !strings.HasPrefix(id, "QueueMetricsFunction") {
 		t.Errorf("function logical id %s", id)
 	}
-	assertTemplate(t, f.stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, f.stack, func(tmpl assertions.Template) {
 		tmpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
 			"Tags": []any{map[string]any{"Key": "part", "Value": "metrics"}},
 		})

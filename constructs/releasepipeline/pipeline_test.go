@@ -1,6 +1,7 @@
 package releasepipeline
 
 import (
+	"github.com/djangocdk/djangocdk/constructs/internal/templatetest"
 	"strings"
 	"testing"
 
@@ -24,24 +25,6 @@ const connection = "arn:aws:codeconnections:eu-west-1:123456789012:connection/0f
 // a synthesis (Template_FromStack synthesizes it) refuses to synthesize again.
 func newStack(name string) awscdk.Stack {
 	return awscdk.NewStack(awscdk.NewApp(nil), jsii.String(name), nil)
-}
-
-// assertTemplate runs checks on stack's template. A failed CDK assertion
-// panics inside jsii; this turns it into t.Fatalf instead of a crash of
-// the test binary.
-func assertTemplate(t *testing.T, stack awscdk.Stack, checks ...func(assertions.Template)) {
-	t.Helper()
-	var failure any
-	func() {
-		defer func() { failure = recover() }()
-		template := assertions.Template_FromStack(stack, nil)
-		for _, check := range checks {
-			check(template)
-		}
-	}()
-	if failure != nil {
-		t.Fatalf("%v", failure)
-	}
 }
 
 type fixture struct {
@@ -160,7 +143,7 @@ func TestNewReportsEveryProblemUnderTheConstructPath(t *testing.T) {
 func TestDefaults(t *testing.T) {
 	f := newFixture("Defaults")
 	f.newPipeline(t)
-	assertTemplate(t, f.stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, f.stack, func(tmpl assertions.Template) {
 		tmpl.ResourceCountIs(jsii.String("AWS::CodePipeline::Pipeline"), jsii.Number(1))
 		tmpl.HasResourceProperties(jsii.String("AWS::CodePipeline::Pipeline"), map[string]any{"PipelineType": "V2", "ExecutionMode": "QUEUED"})
 		tmpl.HasResourceProperties(jsii.String("AWS::CodePipeline::Pipeline"), stages("Source", "Build", "Release"))
@@ -206,7 +189,7 @@ func TestManualApproval(t *testing.T) {
 	f := newFixture("Approval")
 	f.props.ManualApproval = true
 	f.newPipeline(t)
-	assertTemplate(t, f.stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, f.stack, func(tmpl assertions.Template) {
 		tmpl.HasResourceProperties(jsii.String("AWS::CodePipeline::Pipeline"), stages("Source", "Build", "Approve", "Release"))
 		tmpl.HasResourceProperties(jsii.String("AWS::CodePipeline::Pipeline"), map[string]any{
 			"Stages": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
@@ -236,7 +219,7 @@ func TestFrontends(t *testing.T) {
 		})
 	}
 	f.newPipeline(t)
-	assertTemplate(t, f.stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, f.stack, func(tmpl assertions.Template) {
 		project(tmpl, "ReleaseBuild", map[string]any{
 			"Environment": assertions.Match_ObjectLike(&map[string]any{"EnvironmentVariables": assertions.Match_ArrayWith(&[]any{
 				variable("FRONTEND_BUILD", "pnpm turbo run build"),
@@ -269,7 +252,7 @@ func TestStaticFilesTask(t *testing.T) {
 	family := func(name string) any {
 		return map[string]any{"Fn::Join": []any{"", assertions.Match_ArrayWith(&[]any{":task-definition/" + name + ":*"})}}
 	}
-	assertTemplate(t, f.stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, f.stack, func(tmpl assertions.Template) {
 		project(tmpl, "ReleaseReleaseProject", map[string]any{
 			"Environment": assertions.Match_ObjectLike(&map[string]any{"EnvironmentVariables": assertions.Match_ArrayWith(&[]any{
 				variable("STATIC_FAMILY", "shop-prod-static"),
@@ -289,7 +272,7 @@ func TestArm64(t *testing.T) {
 	f := newFixture("Arm64")
 	f.props.Arm64 = true
 	f.newPipeline(t)
-	assertTemplate(t, f.stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, f.stack, func(tmpl assertions.Template) {
 		project(tmpl, "ReleaseBuild", map[string]any{
 			"Environment": assertions.Match_ObjectLike(&map[string]any{
 				"Type": "ARM_CONTAINER", "Image": "aws/codebuild/amazonlinux-aarch64-standard:3.0",
@@ -311,7 +294,7 @@ func TestIsAConstruct(t *testing.T) {
 	if id := *f.stack.GetLogicalId(p.ArtifactBucket().Node().DefaultChild().(awscdk.CfnElement)); !strings.HasPrefix(id, "ReleaseArtifacts") {
 		t.Errorf("artifact bucket logical id %s", id)
 	}
-	assertTemplate(t, f.stack, func(tmpl assertions.Template) {
+	templatetest.Assert(t, f.stack, func(tmpl assertions.Template) {
 		tmpl.HasResourceProperties(jsii.String("AWS::CodePipeline::Pipeline"), map[string]any{
 			"Tags": []any{map[string]any{"Key": "part", "Value": "release"}},
 		})

