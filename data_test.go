@@ -439,7 +439,7 @@ func TestSettings(t *testing.T) {
 			d := s.stacks.Data
 			if d.Database.Secret() == nil || d.Cache.Secret() == nil || d.Settings.DjangoSecret() == nil ||
 				d.Settings.ThirdPartySecret() == nil || d.Storage.Media() == nil || d.Storage.Static() == nil ||
-				d.TaskSecurityGroups.Web == nil || d.TaskSecurityGroups.Migration == nil || d.Cache.URLSecret() == nil || d.Settings.Parameter("POSTGRES_HOST") == nil {
+				d.TaskSecurityGroups.For(stacks.WebKind) == nil || d.TaskSecurityGroups.For(stacks.MigrationKind) == nil || d.Cache.URLSecret() == nil || d.Settings.Parameter("POSTGRES_HOST") == nil {
 				t.Errorf("the Data stack does not expose everything the compute layer needs")
 			}
 		})

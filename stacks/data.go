@@ -95,11 +95,22 @@ func (d *DataStack) parameterName(name string) string {
 }
 
 // TaskSecurityGroups are the security groups of the compute layer's tasks,
-// one per role so that each can be told apart in flow logs and rules.
-// QueueMetrics, the function that measures the Celery queues, reaches the
-// cache only.
+// one per process kind (Config.Processes), so that each kind can be told
+// apart in flow logs and rules, and the queue metrics function's, which
+// reaches the cache only.
 type TaskSecurityGroups struct {
-	Web, Worker, Beat, Migration, QueueMetrics awsec2.ISecurityGroup
+	byKind map[ProcessKind]awsec2.ISecurityGroup
+	// QueueMetrics is the group of the function that measures the Celery queues.
+	QueueMetrics awsec2.ISecurityGroup
+}
+
+// For returns the group of the tasks of kind.
+func (t TaskSecurityGroups) For(kind ProcessKind) awsec2.ISecurityGroup {
+	group, ok := t.byKind[kind]
+	if !ok {
+		panic("stacks: no task security group for process kind " + string(kind))
+	}
+	return group
 }
 
 // importedInto returns the groups as references of stack: rules that the
@@ -107,30 +118,18 @@ type TaskSecurityGroups struct {
 // belong to the Compute stack instead of making the Data stack depend on it.
 // They are imported as they are, without all outbound traffic: a connection
 // the compute layer opens from a task group adds its egress rule there.
-func (t TaskSecurityGroups) importedInto(stack awscdk.Stack) TaskSecurityGroups {
+func (t TaskSecurityGroups) importedInto(stack awscdk.Stack, kinds []ProcessKind) TaskSecurityGroups {
 	imported := func(id string, group awsec2.ISecurityGroup) awsec2.ISecurityGroup {
 		return awsec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String(id), group.SecurityGroupId(), &awsec2.SecurityGroupImportOptions{
 			AllowAllOutbound: jsii.Bool(false),
 		})
 	}
-	return TaskSecurityGroups{
-		Web:          imported("WebTasks", t.Web),
-		Worker:       imported("WorkerTasks", t.Worker),
-		Beat:         imported("BeatTasks", t.Beat),
-		Migration:    imported("MigrationTasks", t.Migration),
-		QueueMetrics: imported("QueueMetricsFunction", t.QueueMetrics),
+	groups := TaskSecurityGroups{byKind: map[ProcessKind]awsec2.ISecurityGroup{}}
+	for _, kind := range kinds { // in order: construct ids must not depend on map order
+		groups.byKind[kind] = imported(kind.groupID(), t.For(kind))
 	}
-}
-
-// byRole returns the groups of the Django tasks keyed by role, in a fixed order.
-func (t TaskSecurityGroups) byRole() []struct {
-	role  string
-	group awsec2.ISecurityGroup
-} {
-	return []struct {
-		role  string
-		group awsec2.ISecurityGroup
-	}{{"web", t.Web}, {"worker", t.Worker}, {"beat", t.Beat}, {"migration", t.Migration}}
+	groups.QueueMetrics = imported("QueueMetricsFunction", t.QueueMetrics)
+	return groups
 }
 
 // restrictEgress gives a task group its outbound rules besides the database
@@ -183,22 +182,22 @@ func NewDataStack(scope constructs.Construct, cfg *Config, net *NetworkStack) (*
 	// stacks build the parameters' ARNs from them (DataStack.Parameter).
 	secretPrefix := cfg.Project + "/" + cfg.Env + "/"
 
-	tasks := TaskSecurityGroups{}
-	for _, g := range []struct {
-		target *awsec2.ISecurityGroup
-		role   string
-	}{{&tasks.Web, "Web"}, {&tasks.Worker, "Worker"}, {&tasks.Beat, "Beat"}, {&tasks.Migration, "Migration"}, {&tasks.QueueMetrics, "QueueMetrics"}} {
-		*g.target = awsec2.NewSecurityGroup(stack, jsii.String(g.role+"Tasks"), &awsec2.SecurityGroupProps{
+	taskGroup := func(id, description string) awsec2.ISecurityGroup {
+		return awsec2.NewSecurityGroup(stack, jsii.String(id), &awsec2.SecurityGroupProps{
 			Vpc:         net.Vpc,
-			Description: jsii.String(g.role + " of " + cfg.StackName(ComputeLayer)),
+			Description: jsii.String(description + " of " + cfg.StackName(ComputeLayer)),
 			// Outbound is what restrictEgress allows, plus the database and
 			// the cache, whose AllowFrom below adds the matching rule here.
 			AllowAllOutbound: jsii.Bool(false),
 		})
 	}
-	for _, t := range tasks.byRole() {
-		restrictEgress(t.group, cfg.Compute.ExtraEgress)
+	kinds := cfg.processKinds()
+	tasks := TaskSecurityGroups{byKind: map[ProcessKind]awsec2.ISecurityGroup{}}
+	for _, kind := range kinds {
+		tasks.byKind[kind] = taskGroup(kind.groupID(), exportName(string(kind)))
+		restrictEgress(tasks.byKind[kind], cfg.Compute.ExtraEgress)
 	}
+	tasks.QueueMetrics = taskGroup("QueueMetricsTasks", "QueueMetrics")
 	restrictEgress(tasks.QueueMetrics, nil)
 
 	dbRemoval := awscdk.RemovalPolicy_SNAPSHOT
@@ -252,9 +251,9 @@ func NewDataStack(scope constructs.Construct, cfg *Config, net *NetworkStack) (*
 	// Each AllowFrom adds both sides: the ingress rule on the database's (or
 	// proxy's) or cache's group and, since the task groups do not allow all
 	// outbound traffic, the egress rule on the task group, all in this stack.
-	for _, t := range tasks.byRole() {
-		db.AllowFrom(t.group, "PostgreSQL from "+t.role+" tasks")
-		redis.AllowFrom(t.group, "Cache from "+t.role+" tasks")
+	for _, kind := range kinds {
+		db.AllowFrom(tasks.For(kind), "PostgreSQL from "+string(kind)+" tasks")
+		redis.AllowFrom(tasks.For(kind), "Cache from "+string(kind)+" tasks")
 	}
 	redis.AllowFrom(tasks.QueueMetrics, "Cache from the queue metrics function")
 

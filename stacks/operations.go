@@ -64,19 +64,17 @@ func NewOperationsStack(scope constructs.Construct, cfg *Config, data *DataStack
 	// The Compute and Pipeline stacks' generated names, read at deploy time
 	// (see shared.go); the database's identifier comes from config.
 	clusterName := compute.Read(stack, compute.Shared.ClusterName)
-	services := []monitoring.Service{
-		{Name: "web", ServiceName: compute.Read(stack, compute.Shared.ServiceNames["web"])},
-		{Name: "beat", ServiceName: compute.Read(stack, compute.Shared.ServiceNames["beat"])},
-	}
+	var services []monitoring.Service
 	var queues []monitoring.Queue
-	for _, q := range cfg.Compute.Queues {
-		name := q.Name
-		services = append(services, monitoring.Service{Name: "worker-" + name, ServiceName: compute.Read(stack, compute.Shared.ServiceNames["worker-"+name])})
-		queues = append(queues, monitoring.Queue{
-			Name:      name,
-			Depth:     compute.QueueMetrics.ClusterMetric(queuemetrics.QueueDepthMetric, name, clusterName),
-			OldestAge: compute.QueueMetrics.ClusterMetric(queuemetrics.OldestAgeMetric, name, clusterName),
-		})
+	for _, process := range cfg.services() {
+		services = append(services, monitoring.Service{Name: process.Name, ServiceName: compute.Read(stack, compute.Shared.ServiceNames[process.Name])})
+		if process.Kind == WorkerKind {
+			queues = append(queues, monitoring.Queue{
+				Name:      process.Queue,
+				Depth:     compute.QueueMetrics.ClusterMetric(queuemetrics.QueueDepthMetric, process.Queue, clusterName),
+				OldestAge: compute.QueueMetrics.ClusterMetric(queuemetrics.OldestAgeMetric, process.Queue, clusterName),
+			})
+		}
 	}
 	memory, _ := database.ClassMemoryGiB(cfg.Database.InstanceClass)
 	connections, _ := database.EstimatedMaxConnections(cfg.Database.InstanceClass)

@@ -77,13 +77,9 @@ func NewPipelineStack(scope constructs.Construct, cfg *Config, net *NetworkStack
 		Vpc:         net.Vpc, // required by the type; nothing here uses it
 	})
 	var services []awsecs.IBaseService
-	roles := []string{"web", "beat"}
-	for _, q := range cfg.Compute.Queues {
-		roles = append(roles, "worker-"+q.Name)
-	}
-	for _, role := range roles {
-		services = append(services, awsecs.FargateService_FromFargateServiceAttributes(stack, jsii.String("Service-"+role), &awsecs.FargateServiceAttributes{
-			Cluster: cluster, ServiceName: compute.Read(stack, compute.Shared.ServiceNames[role]),
+	for _, process := range cfg.services() {
+		services = append(services, awsecs.FargateService_FromFargateServiceAttributes(stack, jsii.String("Service-"+process.Name), &awsecs.FargateServiceAttributes{
+			Cluster: cluster, ServiceName: compute.Read(stack, compute.Shared.ServiceNames[process.Name]),
 		}))
 	}
 	// The role the CDK bootstrap gives CloudFormation: the Deploy stage
@@ -111,7 +107,7 @@ func NewPipelineStack(scope constructs.Construct, cfg *Config, net *NetworkStack
 		DeployTimeoutMinutes:   p.DeployTimeoutMinutes,
 		ReleaseProjectName:     cfg.StackName("release"),
 		MigrationSubnets:       readSharedList(stack, net.Stack, net.PrivateSubnetsParameter),
-		MigrationSecurityGroup: data.TaskSecurityGroups.Migration,
+		MigrationSecurityGroup: data.TaskSecurityGroups.For(MigrationKind),
 		ComputeStackName:       cfg.StackName(ComputeLayer),
 		TagParameterName:       registry.ImageTagParameterName,
 		StackParameterNames:    compute.DeployTimeParameters,

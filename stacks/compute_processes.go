@@ -1,0 +1,297 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/djangocdk/djangocdk/constructs/apptask"
+	"github.com/djangocdk/djangocdk/constructs/celerybeat"
+	"github.com/djangocdk/djangocdk/constructs/celeryworker"
+	"github.com/djangocdk/djangocdk/constructs/djangoweb"
+	"github.com/djangocdk/djangocdk/constructs/migration"
+	"github.com/djangocdk/djangocdk/constructs/staticfiles"
+)
+
+// computeBuild adds the processes' constructs to the Compute stack.
+type computeBuild struct {
+	stack        awscdk.Stack
+	cfg          *Config
+	data         *DataStack
+	groups       TaskSecurityGroups
+	private      *awsec2.SubnetSelection
+	staticBucket awss3.IBucket
+	// base holds the settings every process's task shares.
+	base apptask.Props
+	out  *ComputeStack
+}
+
+// add creates the construct of p's kind and returns its service, nil for a
+// one-off task.
+func (b *computeBuild) add(p Process) (awsecs.FargateService, error) {
+	switch p.Kind {
+	case WebKind:
+		return b.web(p)
+	case BeatKind:
+		return b.beat(p)
+	case WorkerKind:
+		return b.worker(p)
+	case MigrationKind:
+		return nil, b.migration(p)
+	}
+	return nil, fmt.Errorf("stacks: process %q has unknown kind %q", p.Name, p.Kind)
+}
+
+// task returns the task settings of p: the shared ones and p's own.
+func (b *computeBuild) task(p Process) apptask.Props {
+	t := b.base
+	own := p.taskProps()
+	t.WritableRootFilesystem, t.WritablePaths, t.Command = own.WritableRootFilesystem, own.WritablePaths, own.Command
+	t.Cpu, t.MemoryMiB = own.Cpu, own.MemoryMiB
+	if tr := b.cfg.Compute.Tracing; tr.Enabled && p.tracingService() != "" {
+		t.Tracing = &apptask.Tracing{
+			Service:        b.cfg.Project + "-" + p.tracingService(),
+			CollectorImage: tr.CollectorImage,
+			SampleRatio:    tr.SampleRatio,
+		}
+	}
+	return t
+}
+
+func (b *computeBuild) web(p Process) (awsecs.FargateService, error) {
+	cfg, w := b.cfg, b.cfg.Compute.Web
+	// Behind CloudFront, the load balancer admits only CloudFront's
+	// addresses, and only requests that carry the secret header CloudFront
+	// adds: nobody can bypass the edge.
+	var originSecret awssecretsmanager.Secret
+	var originPrefixList string
+	if cfg.Fronted() && !w.PublicAlb {
+		originPrefixList = w.CloudFrontPrefixListID
+		originSecret = awssecretsmanager.NewSecret(b.stack, jsii.String("OriginVerify"), &awssecretsmanager.SecretProps{
+			Description: jsii.String("Value of the " + OriginHeader + " header CloudFront adds and the load balancer requires"),
+			GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+				ExcludePunctuation: jsii.Bool(true),
+				PasswordLength:     jsii.Number(48),
+			},
+		})
+	}
+	webTask := b.task(p)
+	webTask.Port = w.Port
+	webTask.StopTimeoutSeconds = w.StopTimeoutSeconds
+	props := &djangoweb.Props{
+		Cluster: b.out.Cluster,
+		Task:    webTask,
+		Gunicorn: djangoweb.Gunicorn{
+			Workers: w.Gunicorn.Workers, Threads: w.Gunicorn.Threads, TimeoutSeconds: w.Gunicorn.TimeoutSeconds,
+			KeepaliveSeconds: w.Gunicorn.KeepaliveSeconds, GracefulTimeoutSeconds: w.Gunicorn.GracefulTimeoutSeconds,
+		},
+		SecurityGroup:              b.groups.For(p.Kind),
+		TaskSubnets:                b.private,
+		MinTasks:                   w.MinTasks,
+		MaxTasks:                   w.MaxTasks,
+		RunCondition:               b.out.ImagePushed,
+		HealthCheckPath:            w.HealthCheckPath,
+		HealthCheckGraceSeconds:    w.HealthCheckGraceSeconds,
+		RequestBudgetSeconds:       w.RequestBudgetSeconds,
+		IdleTimeoutSeconds:         w.AlbIdleTimeoutSeconds,
+		DeregistrationDelaySeconds: w.DeregistrationDelaySeconds,
+		CertificateArn:             w.CertificateArn,
+		CpuTargetPercent:           w.CpuTargetPercent,
+		RequestsPerTarget:          w.RequestsPerTarget,
+		AccessLogBucket:            b.data.Storage.AccessLogs(),
+		OriginPrefixListID:         originPrefixList,
+		ExecuteCommand:             cfg.Compute.ExecuteCommand,
+		// Kept environments keep their load balancer: its name is what
+		// CloudFront and DNS point at.
+		DeletionProtection: cfg.Removal() != awscdk.RemovalPolicy_DESTROY,
+	}
+	if d := w.DeploymentAlarms; d.Enabled {
+		props.DeploymentAlarms = &djangoweb.DeploymentAlarms{
+			NamePrefix:         cfg.StackName(p.Name),
+			Target5xxPerMinute: d.Target5xxPerMinute,
+			LatencyP95Seconds:  d.LatencyP95Seconds,
+		}
+	}
+	if originSecret != nil {
+		props.OriginHeader = OriginHeader
+		for _, version := range originSecretVersions(w.OriginSecretVersions) {
+			props.OriginHeaderValues = append(props.OriginHeaderValues, originSecretValue(originSecret.SecretArn(), version))
+		}
+		b.out.OriginSecret = originSecret
+	}
+	web, err := djangoweb.New(b.stack, "Web", props)
+	if err != nil {
+		return nil, err
+	}
+	b.out.Web = web
+	return web.Service(), nil
+}
+
+func (b *computeBuild) worker(p Process) (awsecs.FargateService, error) {
+	var q QueueConfig
+	for _, queue := range b.cfg.Compute.Queues {
+		if queue.Name == p.Queue {
+			q = queue
+		}
+	}
+	workerTask := b.task(p)
+	workerTask.StopTimeoutSeconds = q.StopTimeoutSeconds
+	worker, err := celeryworker.New(b.stack, "Worker-"+q.Name, &celeryworker.Props{
+		Cluster:              b.out.Cluster,
+		Queue:                q.Name,
+		Concurrency:          q.Concurrency,
+		CeleryApp:            b.cfg.Django.CeleryApp,
+		Task:                 workerTask,
+		BacklogPerTask:       b.out.QueueMetrics.BacklogPerTask(q.Name),
+		TargetBacklogPerTask: q.TargetBacklogPerTask,
+		MinTasks:             q.MinTasks,
+		MaxTasks:             q.MaxTasks,
+		Spot:                 q.Spot,
+		SecurityGroup:        b.groups.For(p.Kind),
+		Subnets:              b.private,
+		RunCondition:         b.out.ImagePushed,
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.out.QueueMetrics.AddQueue(q.Name, worker.Service())
+	b.out.Workers = append(b.out.Workers, worker)
+	return worker.Service(), nil
+}
+
+func (b *computeBuild) beat(p Process) (awsecs.FargateService, error) {
+	beat, err := celerybeat.New(b.stack, "Beat", &celerybeat.Props{
+		Cluster:       b.out.Cluster,
+		CeleryApp:     b.cfg.Django.CeleryApp,
+		Task:          b.task(p),
+		SecurityGroup: b.groups.For(p.Kind),
+		Subnets:       b.private,
+		RunCondition:  b.out.ImagePushed,
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.out.Beat = beat
+	return beat.Service(), nil
+}
+
+// migration adds the release's two one-off tasks, migrate and
+// collectstatic, with p's size and filesystem; the release runs both with
+// the migration's security group, in the private subnets.
+func (b *computeBuild) migration(p Process) error {
+	migrationTask := b.task(p)
+	migrationTask.Family = b.cfg.StackName(p.Name)
+	migrate, err := migration.New(b.stack, "Migration", &migration.Props{Task: migrationTask})
+	if err != nil {
+		return err
+	}
+	staticTask := b.task(p)
+	staticTask.Command = nil // collectstatic's own
+	staticTask.Family = b.cfg.StackName("static")
+	staticTask.TaskRole = nil // its own role: the one writer of the static bucket
+	static, err := staticfiles.New(b.stack, "StaticFiles", &staticfiles.Props{Task: staticTask, Bucket: b.staticBucket})
+	if err != nil {
+		return err
+	}
+	b.out.Migration, b.out.StaticFiles = migrate, static
+	return nil
+}
+
+// newCluster creates the ECS cluster and, with ECS Exec on, the key and log
+// group of its sessions (nil otherwise).
+func newCluster(stack awscdk.Stack, cfg *Config, net *NetworkStack) (awsecs.Cluster, awslogs.LogGroup) {
+	props := &awsecs.ClusterProps{
+		Vpc:                            net.Vpc,
+		ContainerInsightsV2:            awsecs.ContainerInsights_ENABLED,
+		EnableFargateCapacityProviders: jsii.Bool(true),
+	}
+	var execLogs awslogs.LogGroup
+	if cfg.Compute.ExecuteCommand {
+		// ECS Exec sessions (manage.py shell) are encrypted with this key
+		// and every command and its output is logged.
+		execKey := awskms.NewKey(stack, jsii.String("ExecKey"), &awskms.KeyProps{
+			Description:       jsii.String("Encrypts ECS Exec sessions of " + cfg.StackName(ComputeLayer)),
+			EnableKeyRotation: jsii.Bool(true),
+			RemovalPolicy:     cfg.Removal(),
+		})
+		execLogs = awslogs.NewLogGroup(stack, jsii.String("ExecLogs"), &awslogs.LogGroupProps{
+			Retention:     Retention(cfg.Compute.LogRetentionDays),
+			RemovalPolicy: cfg.Removal(),
+			EncryptionKey: execKey,
+		})
+		execKey.GrantEncryptDecrypt(awsiam.NewServicePrincipal(jsii.String("logs."+cfg.Region+".amazonaws.com"), nil))
+		props.ExecuteCommandConfiguration = &awsecs.ExecuteCommandConfiguration{
+			KmsKey:  execKey,
+			Logging: awsecs.ExecuteCommandLogging_OVERRIDE,
+			LogConfiguration: &awsecs.ExecuteCommandLogConfiguration{
+				CloudWatchLogGroup:          execLogs,
+				CloudWatchEncryptionEnabled: jsii.Bool(true),
+			},
+		}
+	}
+	return awsecs.NewCluster(stack, jsii.String("Cluster"), props), execLogs
+}
+
+// newAppTaskRole creates the role of the app's containers and returns it
+// with the static bucket, which collectstatic writes.
+func newAppTaskRole(stack awscdk.Stack, cfg *Config, data *DataStack) (awsiam.Role, awss3.IBucket) {
+	taskRole := awsiam.NewRole(stack, jsii.String("AppTaskRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ecs-tasks.amazonaws.com"), nil),
+		Description: jsii.String("What the Django app may do: its buckets and its parameters"),
+	})
+	// Exactly what django-storages does: read, write and delete the current
+	// version of uploads (never DeleteObjectVersion: the media bucket's
+	// versions are what undoes a mistaken delete), list them, read the
+	// static files; and read the app's parameters. The buckets' names are
+	// generated: read from the settings parameters that hold them, at
+	// deploy time.
+	allow := func(actions []string, resources ...*string) {
+		taskRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings(actions...), Resources: &resources}))
+	}
+	mediaBucket := data.Bucket(stack, "MediaBucket", ParamMediaBucket)
+	staticBucket := data.Bucket(stack, "StaticBucket", ParamStaticBucket)
+	allow([]string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}, mediaBucket.ArnForObjects(jsii.String("*")))
+	allow([]string{"s3:GetObject"}, staticBucket.ArnForObjects(jsii.String("*")))
+	allow([]string{"s3:ListBucket"}, mediaBucket.BucketArn(), staticBucket.BucketArn())
+	parameter := func(name string) *string {
+		return awscdk.Stack_Of(stack).FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("ssm"), Resource: jsii.String("parameter"), ResourceName: jsii.String(name),
+		})
+	}
+	parameterPath := cfg.Project + "/" + cfg.Env
+	allow([]string{"ssm:GetParameter", "ssm:GetParameters"}, parameter(parameterPath+"/*"))
+	allow([]string{"ssm:GetParametersByPath"}, parameter(parameterPath)) // authorized on the path itself
+	if cfg.Compute.Tracing.Enabled {
+		taskRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"),
+			Resources: jsii.Strings("*"), // X-Ray takes no resource-level permissions
+		}))
+	}
+	return taskRole, staticBucket
+}
+
+// appTaskBase returns the task settings every process shares: the image
+// by the released tag, the architecture, the settings and the task role.
+func appTaskBase(stack awscdk.Stack, cfg *Config, data *DataStack, registry *RegistryStack, imageTag *string, taskRole awsiam.Role) apptask.Props {
+	arch := awsecs.CpuArchitecture_ARM64()
+	if cfg.Compute.CpuArchitecture == "X86_64" {
+		arch = awsecs.CpuArchitecture_X86_64()
+	}
+	environment, secrets := containerSettings(stack, cfg, data)
+	return apptask.Props{
+		Image:           awsecs.ContainerImage_FromEcrRepository(registry.ImportRepository(stack), imageTag),
+		CpuArchitecture: arch,
+		Environment:     environment,
+		Secrets:         secrets,
+		TaskRole:        taskRole,
+		LogRetention:    Retention(cfg.Compute.LogRetentionDays),
+		RemovalPolicy:   cfg.Removal(),
+	}
+}
