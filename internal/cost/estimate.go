@@ -10,6 +10,7 @@ package cost
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -377,12 +378,7 @@ func (e *estimator) fargate(t *stackTemplate, id, tdID string, td map[string]any
 	detail := fmt.Sprintf("%s, %s, %s vCPU, %s GiB", shortID(id), arch, trimPrice(vcpu), trimPrice(gib))
 	fargate := slices.Contains(list(td["RequiresCompatibilities"]), any("FARGATE"))
 	byProvider := split(tasks, strategy)
-	providers := make([]string, 0, len(byProvider))
-	for p := range byProvider {
-		providers = append(providers, p)
-	}
-	sort.Strings(providers)
-	for _, provider := range providers {
+	for _, provider := range slices.Sorted(maps.Keys(byProvider)) {
 		n := byProvider[provider]
 		if n == 0 {
 			continue
@@ -526,12 +522,7 @@ func (e *estimator) cacheNodes(t *stackTemplate, id, nodeType, engine string, no
 // flat: resources with a monthly price each (keys, secrets, alarms,
 // dashboards, advanced parameters, V1 pipelines) and the usage-based ones.
 func (e *estimator) flat(t *stackTemplate) error {
-	ids := make([]string, 0, len(t.Resources))
-	for id := range t.Resources {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
 		r := t.Resources[id]
 		p := r.Properties
 		switch r.Type {
@@ -633,12 +624,7 @@ func (e *estimator) report(regions map[string]bool) *Report {
 		}
 	}
 	r.MonthlyTotal = math.Round(r.MonthlyTotal*100) / 100
-	var names []string
-	for region := range regions {
-		names = append(names, region)
-	}
-	sort.Strings(names)
-	r.Region = strings.Join(names, ", ")
+	r.Region = strings.Join(slices.Sorted(maps.Keys(regions)), ", ")
 	if r.Region != PriceRegion {
 		r.Notes = append(r.Notes, fmt.Sprintf("the stacks are in %s; the prices are %s list prices", r.Region, PriceRegion))
 	}
@@ -648,12 +634,7 @@ func (e *estimator) report(regions map[string]bool) *Report {
 		fmt.Sprintf("Fargate Spot is priced at %.0f%% off on-demand; its real price floats", fargateSpotDiscount*100),
 		"data transfer, NAT data processing and backups beyond the free allowance are usage and not counted",
 		"free tiers (3 dashboards, 10 alarm metrics) are not deducted")
-	var types []string
-	for typ := range e.usage {
-		types = append(types, typ)
-	}
-	sort.Strings(types)
-	for _, typ := range types {
+	for _, typ := range slices.Sorted(maps.Keys(e.usage)) {
 		r.UsageBased = append(r.UsageBased, Usage{Type: typ, Count: e.usage[typ], Note: usageNotes[typ]})
 	}
 	return r
