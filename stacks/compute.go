@@ -367,14 +367,14 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 	}
 	shared := func(key string, value *string) string { return share(stack, cfg, ComputeLayer, key, value) }
 	computeStack.Shared = ComputeShared{
-		ClusterName:          shared("ClusterName", cluster.ClusterName()),
-		ServiceNames:         map[string]string{"web": shared("WebServiceName", web.Service().ServiceName()), "beat": shared("BeatServiceName", beat.Service().ServiceName())},
+		ClusterName:          shared(ClusterNameKey, cluster.ClusterName()),
+		ServiceNames:         map[string]string{"web": shared(ServiceNameKey("web"), web.Service().ServiceName()), "beat": shared(ServiceNameKey("beat"), beat.Service().ServiceName())},
 		LoadBalancerFullName: shared("LoadBalancerFullName", web.LoadBalancer().LoadBalancerFullName()),
 		TargetGroupFullName:  shared("TargetGroupFullName", web.TargetGroup().TargetGroupFullName()),
 	}
 	for i, w := range workers {
-		q := cfg.Compute.Queues[i].Name
-		computeStack.Shared.ServiceNames["worker-"+q] = shared("Worker"+exportName(q)+"ServiceName", w.Service().ServiceName())
+		role := "worker-" + cfg.Compute.Queues[i].Name
+		computeStack.Shared.ServiceNames[role] = shared(ServiceNameKey(role), w.Service().ServiceName())
 	}
 	if originSecret != nil {
 		computeStack.OriginSecret = originSecret

@@ -77,11 +77,7 @@ func NewPipelineStack(scope constructs.Construct, cfg *Config, net *NetworkStack
 		Vpc:         net.Vpc, // required by the type; nothing here uses it
 	})
 	var services []awsecs.IBaseService
-	roles := []string{"web", "beat"}
-	for _, q := range cfg.Compute.Queues {
-		roles = append(roles, "worker-"+q.Name)
-	}
-	for _, role := range roles {
+	for _, role := range cfg.ServiceRoles() {
 		services = append(services, awsecs.FargateService_FromFargateServiceAttributes(stack, jsii.String("Service-"+role), &awsecs.FargateServiceAttributes{
 			Cluster: cluster, ServiceName: compute.Read(stack, compute.Shared.ServiceNames[role]),
 		}))
@@ -131,7 +127,7 @@ func NewPipelineStack(scope constructs.Construct, cfg *Config, net *NetworkStack
 	suppressPipelineFindings(pipeline)
 	return &PipelineStack{
 		Stack: stack, Pipeline: pipeline, Notifications: topic,
-		PipelineNameParameter: share(stack, cfg, PipelineLayer, "PipelineName", pipeline.Pipeline().PipelineName()),
+		PipelineNameParameter: share(stack, cfg, PipelineLayer, PipelineNameKey, pipeline.Pipeline().PipelineName()),
 	}, nil
 }
 
