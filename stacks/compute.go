@@ -149,7 +149,7 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 			return nil, err
 		}
 		if service != nil {
-			c.Shared.ServiceNames[p.Name] = share(stack, cfg, ComputeLayer, p.sharedKey(), service.ServiceName())
+			c.Shared.ServiceNames[p.Name] = share(stack, cfg, ComputeLayer, ServiceNameKey(p.Name), service.ServiceName())
 		}
 	}
 
@@ -164,7 +164,7 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 		}))
 	}
 	shared := func(key string, value *string) string { return share(stack, cfg, ComputeLayer, key, value) }
-	c.Shared.ClusterName = shared("ClusterName", cluster.ClusterName())
+	c.Shared.ClusterName = shared(ClusterNameKey, cluster.ClusterName())
 	c.Shared.LoadBalancerFullName = shared("LoadBalancerFullName", c.Web.LoadBalancer().LoadBalancerFullName())
 	c.Shared.TargetGroupFullName = shared("TargetGroupFullName", c.Web.TargetGroup().TargetGroupFullName())
 	if c.OriginSecret != nil {

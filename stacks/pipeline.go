@@ -127,7 +127,7 @@ func NewPipelineStack(scope constructs.Construct, cfg *Config, net *NetworkStack
 	suppressPipelineFindings(pipeline)
 	return &PipelineStack{
 		Stack: stack, Pipeline: pipeline, Notifications: topic,
-		PipelineNameParameter: share(stack, cfg, PipelineLayer, "PipelineName", pipeline.Pipeline().PipelineName()),
+		PipelineNameParameter: share(stack, cfg, PipelineLayer, PipelineNameKey, pipeline.Pipeline().PipelineName()),
 	}, nil
 }
 

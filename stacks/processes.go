@@ -58,10 +58,6 @@ func (p Process) tracingService() string {
 	return p.Name
 }
 
-// sharedKey is the key under which the Compute stack shares the name of
-// p's service (see shared.go).
-func (p Process) sharedKey() string { return exportName(p.Name) + "ServiceName" }
-
 // Processes returns the processes of c's environment in a fixed order:
 // web, beat, a worker per queue in the order of compute.queues, migrate.
 func (c *Config) Processes() []Process {

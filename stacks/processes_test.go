@@ -18,7 +18,7 @@ func TestProcesses(t *testing.T) {
 	for _, p := range cfg.Processes() {
 		names = append(names, p.Name)
 		if p.Service() {
-			keys = append(keys, p.sharedKey())
+			keys = append(keys, ServiceNameKey(p.Name))
 		}
 	}
 	if want := []string{"web", "beat", "worker-celery", "worker-high-priority", "migrate"}; !reflect.DeepEqual(names, want) {

@@ -43,11 +43,20 @@ type RegistryStack struct {
 	ImageTagParameterName string
 }
 
+// RepositoryName is the name of cfg's ECR repository of the Django image.
+func RepositoryName(cfg *Config) string { return cfg.StackName("django") }
+
+// ImageTagParameterName is the SSM parameter that holds the tag of the
+// image cfg's services run (NoImage until the first release).
+func ImageTagParameterName(cfg *Config) string {
+	return "/" + cfg.Project + "/" + cfg.Env + "/image-tag"
+}
+
 // NewRegistryStack creates the Registry stack of cfg's environment.
 func NewRegistryStack(scope constructs.Construct, cfg *Config) *RegistryStack {
 	stack := newStack(scope, cfg, RegistryLayer, "ECR repository of the Django image and the released image tag")
 	destroy := cfg.Removal() == awscdk.RemovalPolicy_DESTROY
-	repositoryName := cfg.StackName("django")
+	repositoryName := RepositoryName(cfg)
 	repository := awsecr.NewRepository(stack, jsii.String("Django"), &awsecr.RepositoryProps{
 		RepositoryName: jsii.String(repositoryName),
 		// Tags are git commits: a pushed tag never changes meaning. The one
@@ -62,7 +71,7 @@ func NewRegistryStack(scope constructs.Construct, cfg *Config) *RegistryStack {
 		RemovalPolicy:   cfg.Removal(),
 		EmptyOnDelete:   jsii.Bool(destroy),
 	})
-	name := "/" + cfg.Project + "/" + cfg.Env + "/image-tag"
+	name := ImageTagParameterName(cfg)
 	// The parameter is created once, holding NoImage, and from then on only
 	// the release writes it. An AWS::SSM::Parameter would not do: its
 	// provider writes the template's value on any update of the resource

@@ -24,6 +24,28 @@ import (
 //
 // None of them is an export, so no stack is ever locked by another.
 
+// Keys of the shared parameters that hold generated names (see
+// SharedParameterName): the Compute stack's cluster and the Pipeline
+// stack's pipeline.
+const (
+	ClusterNameKey  = "ClusterName"
+	PipelineNameKey = "PipelineName"
+)
+
+// ServiceNameKey is the key under which the Compute stack shares the name
+// of the service of role ("web", "beat" or "worker-<queue>").
+func ServiceNameKey(role string) string { return exportName(role) + "ServiceName" }
+
+// ServiceRoles are the names of cfg's services (Config.Processes): "web",
+// "beat", then "worker-<queue>" in the order of compute.queues.
+func (c *Config) ServiceRoles() []string {
+	var roles []string
+	for _, p := range c.services() {
+		roles = append(roles, p.Name)
+	}
+	return roles
+}
+
 // SharedParameterName is the SSM parameter under which the stack of layer
 // publishes its value key for later stacks.
 func SharedParameterName(cfg *Config, layer, key string) string {

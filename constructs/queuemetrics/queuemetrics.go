@@ -33,6 +33,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
+// DefaultNamespace is the metrics' namespace unless Props.Namespace says otherwise.
+const DefaultNamespace = "Celery"
+
 // Metric names, as the handler publishes them with dimensions Cluster and Queue.
 const (
 	QueueDepthMetric     = "QueueDepth"
@@ -56,7 +59,7 @@ type Props struct {
 	BrokerSecret awssecretsmanager.ISecret
 	// Cluster runs the worker services. Required.
 	Cluster awsecs.ICluster
-	// Namespace of the metrics. Default: "Celery".
+	// Namespace of the metrics. Default: DefaultNamespace ("Celery").
 	Namespace string
 	// LogRetention of the function's logs. Default: awslogs.RetentionDays_ONE_MONTH.
 	LogRetention awslogs.RetentionDays
@@ -270,7 +273,7 @@ func (props *Props) withDefaults() (Props, error) {
 		p = *props
 	}
 	if p.Namespace == "" {
-		p.Namespace = "Celery"
+		p.Namespace = DefaultNamespace
 	}
 	if p.LogRetention == "" {
 		p.LogRetention = awslogs.RetentionDays_ONE_MONTH
