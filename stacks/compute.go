@@ -180,39 +180,16 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 		arch = awsecs.CpuArchitecture_X86_64()
 	}
 	environment, secrets := containerSettings(stack, cfg, data)
-	tracing := func(process string) *apptask.Tracing {
-		if !cfg.Compute.Tracing.Enabled || process == "" {
-			return nil
-		}
-		return &apptask.Tracing{
-			Service:        cfg.Project + "-" + process,
-			CollectorImage: cfg.Compute.Tracing.CollectorImage,
-			SampleRatio:    cfg.Compute.Tracing.SampleRatio,
-		}
-	}
 	if cfg.Compute.Tracing.Enabled {
 		taskRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions:   jsii.Strings("xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"),
 			Resources: jsii.Strings("*"), // X-Ray takes no resource-level permissions
 		}))
 	}
-	// task returns the task of process ("" for the migration, which is not traced).
-	task := func(process string, size TaskConfig, command []string) apptask.Props {
-		return apptask.Props{
-			WritableRootFilesystem: !readonlyRoot(size.ReadonlyRootFilesystem),
-			WritablePaths:          size.WritablePaths, // nil: /tmp
-			Tracing:                tracing(process),
-			Image:                  image,
-			Command:                command,
-			Cpu:                    size.Cpu,
-			MemoryMiB:              size.MemoryMiB,
-			CpuArchitecture:        arch,
-			Environment:            environment,
-			Secrets:                secrets,
-			TaskRole:               taskRole,
-			LogRetention:           Retention(cfg.Compute.LogRetentionDays),
-			RemovalPolicy:          cfg.Removal(),
-		}
+	// wired adds to a task's value fields (cfg.taskProps) what this stack supplies.
+	wired := func(t apptask.Props) apptask.Props {
+		t.Image, t.CpuArchitecture, t.Environment, t.Secrets, t.TaskRole = image, arch, environment, secrets, taskRole
+		return t
 	}
 	private := &awsec2.SubnetSelection{SubnetGroupName: jsii.String(network.PrivateSubnets)}
 	groups := data.TaskSecurityGroups.importedInto(stack)
@@ -234,50 +211,17 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 		})
 	}
 
-	webTask := task("web", TaskConfig{Cpu: w.Cpu, MemoryMiB: w.MemoryMiB, ReadonlyRootFilesystem: w.ReadonlyRootFilesystem, WritablePaths: w.WritablePaths}, w.Command)
-	webTask.Port = w.Port
-	webTask.StopTimeoutSeconds = w.StopTimeoutSeconds
-	webProps := &djangoweb.Props{
-		Cluster: cluster,
-		Task:    webTask,
-		Gunicorn: djangoweb.Gunicorn{
-			Workers: w.Gunicorn.Workers, Threads: w.Gunicorn.Threads, TimeoutSeconds: w.Gunicorn.TimeoutSeconds,
-			KeepaliveSeconds: w.Gunicorn.KeepaliveSeconds, GracefulTimeoutSeconds: w.Gunicorn.GracefulTimeoutSeconds,
-		},
-		SecurityGroup:              groups.Web,
-		TaskSubnets:                private,
-		MinTasks:                   w.MinTasks,
-		MaxTasks:                   w.MaxTasks,
-		RunCondition:               imagePushed,
-		HealthCheckPath:            w.HealthCheckPath,
-		HealthCheckGraceSeconds:    w.HealthCheckGraceSeconds,
-		RequestBudgetSeconds:       w.RequestBudgetSeconds,
-		IdleTimeoutSeconds:         w.AlbIdleTimeoutSeconds,
-		DeregistrationDelaySeconds: w.DeregistrationDelaySeconds,
-		CertificateArn:             w.CertificateArn,
-		CpuTargetPercent:           w.CpuTargetPercent,
-		RequestsPerTarget:          w.RequestsPerTarget,
-		AccessLogBucket:            data.Storage.AccessLogs(),
-		OriginPrefixListID:         originPrefixList,
-		ExecuteCommand:             cfg.Compute.ExecuteCommand,
-		// Kept environments keep their load balancer: its name is what
-		// CloudFront and DNS point at.
-		DeletionProtection: cfg.Removal() != awscdk.RemovalPolicy_DESTROY,
-	}
-	if d := w.DeploymentAlarms; d.Enabled {
-		webProps.DeploymentAlarms = &djangoweb.DeploymentAlarms{
-			NamePrefix:         cfg.StackName("web"),
-			Target5xxPerMinute: d.Target5xxPerMinute,
-			LatencyP95Seconds:  d.LatencyP95Seconds,
-		}
-	}
+	webProps := cfg.webProps()
+	webProps.Cluster, webProps.Task = cluster, wired(webProps.Task)
+	webProps.SecurityGroup, webProps.TaskSubnets, webProps.RunCondition = groups.Web, private, imagePushed
+	webProps.AccessLogBucket, webProps.OriginPrefixListID = data.Storage.AccessLogs(), originPrefixList
 	if originSecret != nil {
 		webProps.OriginHeader = OriginHeader
 		for _, version := range originSecretVersions(w.OriginSecretVersions) {
 			webProps.OriginHeaderValues = append(webProps.OriginHeaderValues, originSecretValue(originSecret.SecretArn(), version))
 		}
 	}
-	web, err := djangoweb.New(stack, "Web", webProps)
+	web, err := djangoweb.New(stack, "Web", &webProps)
 	if err != nil {
 		return nil, err
 	}
@@ -298,23 +242,10 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 	}
 	var workers []*celeryworker.Worker
 	for _, q := range cfg.Compute.Queues {
-		workerTask := task("worker-"+q.Name, TaskConfig{Cpu: q.Cpu, MemoryMiB: q.MemoryMiB, ReadonlyRootFilesystem: q.ReadonlyRootFilesystem, WritablePaths: q.WritablePaths}, q.Command)
-		workerTask.StopTimeoutSeconds = q.StopTimeoutSeconds
-		worker, err := celeryworker.New(stack, "Worker-"+q.Name, &celeryworker.Props{
-			Cluster:              cluster,
-			Queue:                q.Name,
-			Concurrency:          q.Concurrency,
-			CeleryApp:            cfg.Django.CeleryApp,
-			Task:                 workerTask,
-			BacklogPerTask:       metrics.BacklogPerTask(q.Name),
-			TargetBacklogPerTask: q.TargetBacklogPerTask,
-			MinTasks:             q.MinTasks,
-			MaxTasks:             q.MaxTasks,
-			Spot:                 q.Spot,
-			SecurityGroup:        groups.Worker,
-			Subnets:              private,
-			RunCondition:         imagePushed,
-		})
+		workerProps := cfg.queueProps(q)
+		workerProps.Cluster, workerProps.Task, workerProps.BacklogPerTask = cluster, wired(workerProps.Task), metrics.BacklogPerTask(q.Name)
+		workerProps.SecurityGroup, workerProps.Subnets, workerProps.RunCondition = groups.Worker, private, imagePushed
+		worker, err := celeryworker.New(stack, "Worker-"+q.Name, &workerProps)
 		if err != nil {
 			return nil, err
 		}
@@ -325,7 +256,7 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 	beat, err := celerybeat.New(stack, "Beat", &celerybeat.Props{
 		Cluster:       cluster,
 		CeleryApp:     cfg.Django.CeleryApp,
-		Task:          task("beat", cfg.Compute.Beat, cfg.Compute.Beat.Command),
+		Task:          wired(cfg.taskProps("beat", cfg.Compute.Beat)),
 		SecurityGroup: groups.Beat,
 		Subnets:       private,
 		RunCondition:  imagePushed,
@@ -336,13 +267,14 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 
 	// The release runs both one-off tasks with the migration's security
 	// group, in the private subnets.
-	migrationTask := task("", cfg.Compute.Migration, cfg.Compute.Migration.Command)
+	migrationTask := wired(cfg.taskProps("", cfg.Compute.Migration))
 	migrationTask.Family = cfg.StackName("migrate")
 	migrate, err := migration.New(stack, "Migration", &migration.Props{Task: migrationTask})
 	if err != nil {
 		return nil, err
 	}
-	staticTask := task("", cfg.Compute.Migration, nil) // the migration's size and filesystem
+	staticTask := wired(cfg.taskProps("", cfg.Compute.Migration)) // the migration's size and filesystem
+	staticTask.Command = nil
 	staticTask.Family = cfg.StackName("static")
 	staticTask.TaskRole = nil // its own role: the one writer of the static bucket
 	static, err := staticfiles.New(stack, "StaticFiles", &staticfiles.Props{Task: staticTask, Bucket: staticBucket})
