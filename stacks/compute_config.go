@@ -170,31 +170,6 @@ func (c *ComputeConfig) validate(v *validator, region string) {
 	v.retention("compute.logRetentionDays", c.LogRetentionDays)
 
 	w := &c.Web
-	v.check("compute.web.memoryMiB", apptask.CheckSize(w.Cpu, w.MemoryMiB))
-	v.within("compute.web.port", w.Port, 1024, 65535, "an unprivileged port: the image runs as a non-root user")
-	v.within("compute.web.minTasks", w.MinTasks, 1, 1000, "tasks")
-	v.within("compute.web.maxTasks", w.MaxTasks, w.MinTasks, 1000, "from minTasks up")
-	if !strings.HasPrefix(w.HealthCheckPath, "/") {
-		v.fail("compute.web.healthCheckPath", "%q is not a path starting with /", w.HealthCheckPath)
-	}
-	if w.HealthCheckGraceSeconds != nil {
-		v.within("compute.web.healthCheckGraceSeconds", *w.HealthCheckGraceSeconds, 0, 600, "seconds")
-	}
-	v.within("compute.web.albIdleTimeoutSeconds", w.AlbIdleTimeoutSeconds, 1, 4000, "the load balancer's range")
-	v.within("compute.web.stopTimeoutSeconds", w.StopTimeoutSeconds, 1, apptask.MaxStopTimeoutSeconds, "Fargate's limit")
-	v.within("compute.web.cpuTargetPercent", w.CpuTargetPercent, 10, 90, "percent")
-	v.within("compute.web.requestsPerTarget", w.RequestsPerTarget, 1, 1000000, "requests per task per minute")
-	v.within("compute.web.gunicorn.workers", w.Gunicorn.Workers, 1, 64, "processes per task")
-	v.within("compute.web.gunicorn.threads", w.Gunicorn.Threads, 1, 64, "threads per worker")
-	keys := map[string]string{
-		"RequestBudget": "compute.web.requestBudgetSeconds", "GunicornTimeout": "compute.web.gunicorn.timeoutSeconds",
-		"GunicornKeepalive": "compute.web.gunicorn.keepaliveSeconds", "GunicornGracefulTimeout": "compute.web.gunicorn.gracefulTimeoutSeconds",
-		"IdleTimeout": "compute.web.albIdleTimeoutSeconds", "DeregistrationDelay": "compute.web.deregistrationDelaySeconds",
-		"StopTimeout": "compute.web.stopTimeoutSeconds",
-	}
-	for _, problem := range djangoweb.CheckTimeouts(w.timeouts(), func(f string) string { return v.src.Origin(keys[f]) }) {
-		v.problems = append(v.problems, "timeouts out of order: "+problem)
-	}
 	if w.CertificateArn != "" {
 		if m := certificatePattern.FindStringSubmatch(w.CertificateArn); m == nil {
 			v.fail("compute.web.certificateArn", "%q is not an ACM certificate ARN", w.CertificateArn)
@@ -215,24 +190,15 @@ func (c *ComputeConfig) validate(v *validator, region string) {
 	names := map[string]bool{}
 	for i, q := range c.Queues {
 		path := fmt.Sprintf("compute.queues[%d]", i)
-		v.check(path+".name", celeryworker.CheckQueue(q.Name))
 		if names[q.Name] {
 			v.fail(path+".name", "%q is listed twice; one worker service per queue", q.Name)
 		}
 		names[q.Name] = true
-		v.within(path+".concurrency", q.Concurrency, 1, 256, "tasks at once per worker task")
-		v.check(path+".memoryMiB", apptask.CheckSize(q.Cpu, q.MemoryMiB))
-		v.within(path+".minTasks", q.MinTasks, 1, 1000, "at least 1: target tracking cannot scale out from zero")
-		v.within(path+".maxTasks", q.MaxTasks, q.MinTasks, 1000, "from minTasks up")
-		v.within(path+".targetBacklogPerTask", q.TargetBacklogPerTask, 0, 100000, "0 means twice the concurrency")
-		v.within(path+".stopTimeoutSeconds", q.StopTimeoutSeconds, 1, apptask.MaxStopTimeoutSeconds, "Fargate's limit; Celery's warm shutdown needs it")
 		v.noMigrations(path+".command", q.Command)
 		v.filesystem(path, q.ReadonlyRootFilesystem, q.WritablePaths)
 	}
-	v.check("compute.beat.memoryMiB", apptask.CheckSize(c.Beat.Cpu, c.Beat.MemoryMiB))
 	v.noMigrations("compute.beat.command", c.Beat.Command)
 	v.filesystem("compute.beat", c.Beat.ReadonlyRootFilesystem, c.Beat.WritablePaths)
-	v.check("compute.migration.memoryMiB", apptask.CheckSize(c.Migration.Cpu, c.Migration.MemoryMiB))
 	v.filesystem("compute.migration", c.Migration.ReadonlyRootFilesystem, c.Migration.WritablePaths)
 	c.validateEgress(v)
 }
@@ -292,9 +258,7 @@ func (v *validator) filesystem(path string, readonly *bool, paths []string) {
 	if paths == nil {
 		return // the default, /tmp
 	}
-	if i, err := apptask.CheckWritablePaths(paths); err != nil {
-		v.fail(fmt.Sprintf("%s.writablePaths[%d]", path, i), "%v", err)
-	} else if readonlyRoot(readonly) && !slices.Contains(paths, "/tmp") {
+	if _, err := apptask.CheckWritablePaths(paths); err == nil && readonlyRoot(readonly) && !slices.Contains(paths, "/tmp") {
 		v.fail(path+".writablePaths", "%q lacks /tmp, but the root filesystem is read-only: gunicorn's heartbeat files, Celery beat's schedule and Python's tempfile (Django's uploads) write there; "+
 			"add /tmp, or set %s.readonlyRootFilesystem to false", paths, path)
 	}
@@ -305,15 +269,6 @@ func (v *validator) filesystem(path string, readonly *bool, paths []string) {
 func (v *validator) noMigrations(path string, command []string) {
 	if migration.RunsMigrations(command) {
 		v.fail(path, "%q runs migrations; only the migration task may (every task start would run them again)", command)
-	}
-}
-
-func (w *WebConfig) timeouts() djangoweb.Timeouts {
-	return djangoweb.Timeouts{
-		RequestBudget: w.RequestBudgetSeconds, GunicornTimeout: w.Gunicorn.TimeoutSeconds,
-		GunicornKeepalive: w.Gunicorn.KeepaliveSeconds, GunicornGracefulTimeout: w.Gunicorn.GracefulTimeoutSeconds,
-		IdleTimeout: w.AlbIdleTimeoutSeconds, DeregistrationDelay: w.DeregistrationDelaySeconds,
-		StopTimeout: w.StopTimeoutSeconds,
 	}
 }
 
@@ -355,16 +310,9 @@ func (c *Config) validateConnections(v *validator) {
 }
 
 func (c *ComputeConfig) validateOperations(v *validator) {
-	if d := c.Web.DeploymentAlarms; d.Enabled {
-		v.positive("compute.web.deploymentAlarms.target5xxPerMinute", d.Target5xxPerMinute)
-		v.positive("compute.web.deploymentAlarms.latencyP95Seconds", d.LatencyP95Seconds)
-	}
 	if t := c.Tracing; t.Enabled {
 		if !strings.Contains(t.CollectorImage, ":") || strings.HasSuffix(t.CollectorImage, ":latest") {
 			v.fail("compute.tracing.collectorImage", "%q does not pin a version (image:tag, not latest)", t.CollectorImage)
-		}
-		if t.SampleRatio <= 0 || t.SampleRatio > 1 {
-			v.fail("compute.tracing.sampleRatio", "%g is not a ratio above 0 and at most 1", t.SampleRatio)
 		}
 	}
 }

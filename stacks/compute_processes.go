@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -49,19 +50,10 @@ func (b *computeBuild) add(p Process) (awsecs.FargateService, error) {
 	return nil, fmt.Errorf("stacks: process %q has unknown kind %q", p.Name, p.Kind)
 }
 
-// task returns the task settings of p: the shared ones and p's own.
-func (b *computeBuild) task(p Process) apptask.Props {
-	t := b.base
-	own := p.taskProps()
-	t.WritableRootFilesystem, t.WritablePaths, t.Command = own.WritableRootFilesystem, own.WritablePaths, own.Command
-	t.Cpu, t.MemoryMiB = own.Cpu, own.MemoryMiB
-	if tr := b.cfg.Compute.Tracing; tr.Enabled && p.tracingService() != "" {
-		t.Tracing = &apptask.Tracing{
-			Service:        b.cfg.Project + "-" + p.tracingService(),
-			CollectorImage: tr.CollectorImage,
-			SampleRatio:    tr.SampleRatio,
-		}
-	}
+// wired adds to a task's value fields (Config.taskProps) what this stack
+// supplies: the image, its architecture, the settings and the task role.
+func (b *computeBuild) wired(t apptask.Props) apptask.Props {
+	t.Image, t.CpuArchitecture, t.Environment, t.Secrets, t.TaskRole = b.base.Image, b.base.CpuArchitecture, b.base.Environment, b.base.Secrets, b.base.TaskRole
 	return t
 }
 
@@ -82,43 +74,10 @@ func (b *computeBuild) web(p Process) (awsecs.FargateService, error) {
 			},
 		})
 	}
-	webTask := b.task(p)
-	webTask.Port = w.Port
-	webTask.StopTimeoutSeconds = w.StopTimeoutSeconds
-	props := &djangoweb.Props{
-		Cluster: b.out.Cluster,
-		Task:    webTask,
-		Gunicorn: djangoweb.Gunicorn{
-			Workers: w.Gunicorn.Workers, Threads: w.Gunicorn.Threads, TimeoutSeconds: w.Gunicorn.TimeoutSeconds,
-			KeepaliveSeconds: w.Gunicorn.KeepaliveSeconds, GracefulTimeoutSeconds: w.Gunicorn.GracefulTimeoutSeconds,
-		},
-		SecurityGroup:              b.groups.For(p.Kind),
-		TaskSubnets:                b.private,
-		MinTasks:                   w.MinTasks,
-		MaxTasks:                   w.MaxTasks,
-		RunCondition:               b.out.ImagePushed,
-		HealthCheckPath:            w.HealthCheckPath,
-		HealthCheckGraceSeconds:    w.HealthCheckGraceSeconds,
-		RequestBudgetSeconds:       w.RequestBudgetSeconds,
-		IdleTimeoutSeconds:         w.AlbIdleTimeoutSeconds,
-		DeregistrationDelaySeconds: w.DeregistrationDelaySeconds,
-		CertificateArn:             w.CertificateArn,
-		CpuTargetPercent:           w.CpuTargetPercent,
-		RequestsPerTarget:          w.RequestsPerTarget,
-		AccessLogBucket:            b.data.Storage.AccessLogs(),
-		OriginPrefixListID:         originPrefixList,
-		ExecuteCommand:             cfg.Compute.ExecuteCommand,
-		// Kept environments keep their load balancer: its name is what
-		// CloudFront and DNS point at.
-		DeletionProtection: cfg.Removal() != awscdk.RemovalPolicy_DESTROY,
-	}
-	if d := w.DeploymentAlarms; d.Enabled {
-		props.DeploymentAlarms = &djangoweb.DeploymentAlarms{
-			NamePrefix:         cfg.StackName(p.Name),
-			Target5xxPerMinute: d.Target5xxPerMinute,
-			LatencyP95Seconds:  d.LatencyP95Seconds,
-		}
-	}
+	props := cfg.webProps()
+	props.Cluster, props.Task = b.out.Cluster, b.wired(props.Task)
+	props.SecurityGroup, props.TaskSubnets, props.RunCondition = b.groups.For(p.Kind), b.private, b.out.ImagePushed
+	props.AccessLogBucket, props.OriginPrefixListID = b.data.Storage.AccessLogs(), originPrefixList
 	if originSecret != nil {
 		props.OriginHeader = OriginHeader
 		for _, version := range originSecretVersions(w.OriginSecretVersions) {
@@ -126,7 +85,7 @@ func (b *computeBuild) web(p Process) (awsecs.FargateService, error) {
 		}
 		b.out.OriginSecret = originSecret
 	}
-	web, err := djangoweb.New(b.stack, "Web", props)
+	web, err := djangoweb.New(b.stack, "Web", &props)
 	if err != nil {
 		return nil, err
 	}
@@ -135,29 +94,11 @@ func (b *computeBuild) web(p Process) (awsecs.FargateService, error) {
 }
 
 func (b *computeBuild) worker(p Process) (awsecs.FargateService, error) {
-	var q QueueConfig
-	for _, queue := range b.cfg.Compute.Queues {
-		if queue.Name == p.Queue {
-			q = queue
-		}
-	}
-	workerTask := b.task(p)
-	workerTask.StopTimeoutSeconds = q.StopTimeoutSeconds
-	worker, err := celeryworker.New(b.stack, "Worker-"+q.Name, &celeryworker.Props{
-		Cluster:              b.out.Cluster,
-		Queue:                q.Name,
-		Concurrency:          q.Concurrency,
-		CeleryApp:            b.cfg.Django.CeleryApp,
-		Task:                 workerTask,
-		BacklogPerTask:       b.out.QueueMetrics.BacklogPerTask(q.Name),
-		TargetBacklogPerTask: q.TargetBacklogPerTask,
-		MinTasks:             q.MinTasks,
-		MaxTasks:             q.MaxTasks,
-		Spot:                 q.Spot,
-		SecurityGroup:        b.groups.For(p.Kind),
-		Subnets:              b.private,
-		RunCondition:         b.out.ImagePushed,
-	})
+	q := b.cfg.Compute.Queues[slices.IndexFunc(b.cfg.Compute.Queues, func(q QueueConfig) bool { return q.Name == p.Queue })]
+	props := b.cfg.queueProps(q)
+	props.Cluster, props.Task, props.BacklogPerTask = b.out.Cluster, b.wired(props.Task), b.out.QueueMetrics.BacklogPerTask(q.Name)
+	props.SecurityGroup, props.Subnets, props.RunCondition = b.groups.For(p.Kind), b.private, b.out.ImagePushed
+	worker, err := celeryworker.New(b.stack, "Worker-"+q.Name, &props)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +111,7 @@ func (b *computeBuild) beat(p Process) (awsecs.FargateService, error) {
 	beat, err := celerybeat.New(b.stack, "Beat", &celerybeat.Props{
 		Cluster:       b.out.Cluster,
 		CeleryApp:     b.cfg.Django.CeleryApp,
-		Task:          b.task(p),
+		Task:          b.wired(b.cfg.taskProps(p.tracingService(), p.Task)),
 		SecurityGroup: b.groups.For(p.Kind),
 		Subnets:       b.private,
 		RunCondition:  b.out.ImagePushed,
@@ -186,13 +127,13 @@ func (b *computeBuild) beat(p Process) (awsecs.FargateService, error) {
 // collectstatic, with p's size and filesystem; the release runs both with
 // the migration's security group, in the private subnets.
 func (b *computeBuild) migration(p Process) error {
-	migrationTask := b.task(p)
+	migrationTask := b.wired(b.cfg.taskProps(p.tracingService(), p.Task))
 	migrationTask.Family = b.cfg.StackName(p.Name)
 	migrate, err := migration.New(b.stack, "Migration", &migration.Props{Task: migrationTask})
 	if err != nil {
 		return err
 	}
-	staticTask := b.task(p)
+	staticTask := migrationTask
 	staticTask.Command = nil // collectstatic's own
 	staticTask.Family = b.cfg.StackName("static")
 	staticTask.TaskRole = nil // its own role: the one writer of the static bucket
@@ -277,8 +218,9 @@ func newAppTaskRole(stack awscdk.Stack, cfg *Config, data *DataStack) (awsiam.Ro
 	return taskRole, staticBucket
 }
 
-// appTaskBase returns the task settings every process shares: the image
-// by the released tag, the architecture, the settings and the task role.
+// appTaskBase returns what this stack supplies to every process's task:
+// the image by the released tag, the architecture, the settings and the
+// task role.
 func appTaskBase(stack awscdk.Stack, cfg *Config, data *DataStack, registry *RegistryStack, imageTag *string, taskRole awsiam.Role) apptask.Props {
 	arch := awsecs.CpuArchitecture_ARM64()
 	if cfg.Compute.CpuArchitecture == "X86_64" {
@@ -291,7 +233,5 @@ func appTaskBase(stack awscdk.Stack, cfg *Config, data *DataStack, registry *Reg
 		Environment:     environment,
 		Secrets:         secrets,
 		TaskRole:        taskRole,
-		LogRetention:    Retention(cfg.Compute.LogRetentionDays),
-		RemovalPolicy:   cfg.Removal(),
 	}
 }

@@ -197,19 +197,27 @@ func (c *Config) validate(src *layered.Source) error {
 		v.fail("removalPolicy", "%q is not allowed; use %q or %q", c.RemovalPolicy, removeRetain, removeDestroy)
 	}
 	c.Network.validate(v, zones)
-	c.Database.validate(v)
-	c.Cache.validate(v)
-	c.Storage.validate(v)
+	v.retention("database.logRetentionDays", c.Database.LogRetentionDays)
+	v.retention("cache.logRetentionDays", c.Cache.LogRetentionDays)
 	c.Django.validate(v)
 	c.Registry.validate(v)
 	c.Compute.validate(v, c.Region)
+	c.validateProps(v)
 	c.validateConnections(v)
 	c.validateFrontend(v)
 	c.Pipeline.validate(v)
 	c.Operations.validate(v)
 	c.Compute.validateOperations(v)
 	if len(v.problems) > 0 {
-		return errors.New(strings.Join(v.problems, "\n"))
+		// A shared key (compute.tracing.sampleRatio in every traced
+		// task) is reported once.
+		var problems []string
+		for _, p := range v.problems {
+			if !slices.Contains(problems, p) {
+				problems = append(problems, p)
+			}
+		}
+		return errors.New(strings.Join(problems, "\n"))
 	}
 	return nil
 }

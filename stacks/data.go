@@ -200,50 +200,19 @@ func NewDataStack(scope constructs.Construct, cfg *Config, net *NetworkStack) (*
 	tasks.QueueMetrics = taskGroup("QueueMetricsTasks", "QueueMetrics")
 	restrictEgress(tasks.QueueMetrics, nil)
 
-	dbRemoval := awscdk.RemovalPolicy_SNAPSHOT
-	if cfg.Removal() == awscdk.RemovalPolicy_DESTROY {
-		dbRemoval = awscdk.RemovalPolicy_DESTROY
-	}
-	databaseIdentifier := cfg.Project + "-" + cfg.Env
-	db, err := database.New(stack, "Database", &database.Props{
-		Vpc:                        net.Vpc,
-		Subnets:                    isolated,
-		InstanceIdentifier:         databaseIdentifier,
-		InstanceClass:              cfg.Database.InstanceClass,
-		DatabaseName:               cfg.Database.Name,
-		SecretName:                 secretPrefix + "database",
-		AllocatedStorageGiB:        cfg.Database.AllocatedStorageGiB,
-		MaxAllocatedStorageGiB:     cfg.Database.MaxAllocatedStorageGiB,
-		MultiAz:                    cfg.Database.MultiAz,
-		BackupRetentionDays:        cfg.Database.BackupRetentionDays,
-		RemovalPolicy:              dbRemoval,
-		LogRetention:               Retention(cfg.Database.LogRetentionDays),
-		SlowQueryMs:                cfg.Database.SlowQueryMs,
-		IdleInTransactionTimeoutMs: cfg.Database.IdleInTransactionTimeoutMs,
-		RotationDays:               cfg.Database.RotationDays,
-		MonitoringIntervalSeconds:  cfg.Database.MonitoringIntervalSeconds,
-		RotationSubnets:            &awsec2.SubnetSelection{SubnetGroupName: jsii.String(network.PrivateSubnets)},
-		Proxy:                      cfg.Database.Proxy,
-	})
+	dbProps := cfg.databaseProps()
+	dbProps.Vpc, dbProps.Subnets, dbProps.InstanceIdentifier = net.Vpc, isolated, cfg.Project+"-"+cfg.Env
+	dbProps.SecretName = secretPrefix + "database"
+	dbProps.RotationSubnets = &awsec2.SubnetSelection{SubnetGroupName: jsii.String(network.PrivateSubnets)}
+	db, err := database.New(stack, "Database", &dbProps)
 	if err != nil {
 		return nil, err
 	}
 
-	redis, err := cache.New(stack, "Cache", &cache.Props{
-		Vpc:                   net.Vpc,
-		Subnets:               isolated,
-		Name:                  cfg.Project + "-" + cfg.Env,
-		Engine:                cfg.Cache.Engine,
-		EngineVersion:         cfg.Cache.EngineVersion,
-		NodeType:              cfg.Cache.NodeType,
-		Nodes:                 cfg.Cache.Nodes,
-		ClusterMode:           cfg.Cache.ClusterMode,
-		Shards:                cfg.Cache.Shards,
-		SnapshotRetentionDays: cfg.Cache.SnapshotRetentionDays,
-		SecretName:            secretPrefix + "cache",
-		LogRetention:          Retention(cfg.Cache.LogRetentionDays),
-		RemovalPolicy:         cfg.Removal(),
-	})
+	cacheProps := cfg.cacheProps()
+	cacheProps.Vpc, cacheProps.Subnets, cacheProps.Name = net.Vpc, isolated, cfg.Project+"-"+cfg.Env
+	cacheProps.SecretName = secretPrefix + "cache"
+	redis, err := cache.New(stack, "Cache", &cacheProps)
 	if err != nil {
 		return nil, err
 	}
@@ -257,12 +226,8 @@ func NewDataStack(scope constructs.Construct, cfg *Config, net *NetworkStack) (*
 	}
 	redis.AllowFrom(tasks.QueueMetrics, "Cache from the queue metrics function")
 
-	buckets, err := storage.New(stack, "Storage", &storage.Props{
-		CorsAllowedOrigins:    cfg.Storage.CorsAllowedOrigins,
-		NoncurrentVersionDays: cfg.Storage.NoncurrentVersionDays,
-		AccessLogDays:         cfg.Storage.AccessLogDays,
-		RemovalPolicy:         cfg.Removal(),
-	})
+	storageProps := cfg.storageProps()
+	buckets, err := storage.New(stack, "Storage", &storageProps)
 	if err != nil {
 		return nil, err
 	}
@@ -310,7 +275,7 @@ func NewDataStack(scope constructs.Construct, cfg *Config, net *NetworkStack) (*
 	return &DataStack{
 		cfg:                cfg,
 		sharedSecrets:      sharedSecrets,
-		DatabaseIdentifier: databaseIdentifier,
+		DatabaseIdentifier: dbProps.InstanceIdentifier,
 		Stack:              stack,
 		Database:           db,
 		Cache:              redis,

@@ -3,10 +3,6 @@ package stacks
 import (
 	"fmt"
 	"regexp"
-
-	"github.com/djangocdk/djangocdk/constructs/cache"
-	"github.com/djangocdk/djangocdk/constructs/database"
-	"github.com/djangocdk/djangocdk/constructs/storage"
 )
 
 // DatabaseConfig configures RDS PostgreSQL.
@@ -80,40 +76,6 @@ type DjangoConfig struct {
 	// ThirdPartySecrets are variables read from the third-party secret,
 	// one JSON field each.
 	ThirdPartySecrets []string `json:"thirdPartySecrets"`
-}
-
-func (d *DatabaseConfig) validate(v *validator) {
-	v.check("database.instanceClass", database.CheckInstanceClass(d.InstanceClass))
-	v.check("database.name", database.CheckName(d.Name))
-	v.within("database.allocatedStorageGiB", d.AllocatedStorageGiB, 20, 65536, "gp3 storage in GiB")
-	v.within("database.maxAllocatedStorageGiB", d.MaxAllocatedStorageGiB, d.AllocatedStorageGiB, 65536, "from allocatedStorageGiB up")
-	v.within("database.backupRetentionDays", d.BackupRetentionDays, 7, 35, "at least a week of backups")
-	v.retention("database.logRetentionDays", d.LogRetentionDays)
-	v.within("database.slowQueryMs", d.SlowQueryMs, 1, 3600000, "milliseconds")
-	v.within("database.idleInTransactionTimeoutMs", d.IdleInTransactionTimeoutMs, 1000, 86400000, "milliseconds")
-	v.within("database.rotationDays", d.RotationDays, 0, 365, "0 turns rotation off")
-	v.check("database.monitoringIntervalSeconds", database.CheckMonitoringInterval(d.MonitoringIntervalSeconds))
-}
-
-func (c *CacheConfig) validate(v *validator) {
-	v.check("cache.engine", cache.CheckEngine(c.Engine))
-	v.check("cache.nodeType", cache.CheckNodeType(c.NodeType))
-	v.within("cache.nodes", c.Nodes, 1, 6, "a primary and up to 5 replicas")
-	if c.ClusterMode {
-		v.within("cache.shards", c.Shards, 1, 500, "shards in cluster mode")
-	} else if c.Shards != 1 {
-		v.fail("cache.shards", "%d shards need cache.clusterMode true; without it use 1", c.Shards)
-	}
-	v.within("cache.snapshotRetentionDays", c.SnapshotRetentionDays, 0, 35, "0 turns snapshots off")
-	v.retention("cache.logRetentionDays", c.LogRetentionDays)
-}
-
-func (s *StorageConfig) validate(v *validator) {
-	for i, origin := range s.CorsAllowedOrigins {
-		v.check(fmt.Sprintf("storage.corsAllowedOrigins[%d]", i), storage.CheckOrigin(origin))
-	}
-	v.within("storage.noncurrentVersionDays", s.NoncurrentVersionDays, 1, 3650, "days")
-	v.within("storage.accessLogDays", s.AccessLogDays, 1, 3650, "days")
 }
 
 func (d *DjangoConfig) validate(v *validator) {

@@ -1,7 +1,5 @@
 package stacks
 
-import "github.com/djangocdk/djangocdk/constructs/apptask"
-
 // ProcessKind is how the compute layer runs a process of the Django image;
 // each kind has its construct.
 type ProcessKind string
@@ -101,15 +99,4 @@ func (c *Config) processKinds() []ProcessKind {
 		}
 	}
 	return kinds
-}
-
-// taskProps returns the apptask settings that p's config sets.
-func (p Process) taskProps() apptask.Props {
-	return apptask.Props{
-		WritableRootFilesystem: !readonlyRoot(p.Task.ReadonlyRootFilesystem),
-		WritablePaths:          p.Task.WritablePaths, // nil: /tmp
-		Command:                p.Task.Command,
-		Cpu:                    p.Task.Cpu,
-		MemoryMiB:              p.Task.MemoryMiB,
-	}
 }

@@ -4,6 +4,7 @@
 package apptask
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -93,9 +94,14 @@ type Tracing struct {
 	Service string
 	// CollectorImage is the collector's image. Default: DefaultCollectorImage.
 	CollectorImage string
-	// SampleRatio of the traces started here that are kept. Default: 0.1.
-	SampleRatio float64
+	// SampleRatio of the traces started here that are kept, 0 to 1. A
+	// pointer: 0 keeps none but those a caller already sampled (the
+	// sampler is parent-based). Default: nil (DefaultSampleRatio).
+	SampleRatio *float64
 }
+
+// DefaultSampleRatio is Tracing.SampleRatio when it is nil.
+const DefaultSampleRatio = 0.1
 
 // DefaultCollectorImage is the AWS Distro for OpenTelemetry collector, pinned.
 const DefaultCollectorImage = "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0"
@@ -103,9 +109,9 @@ const DefaultCollectorImage = "public.ecr.aws/aws-observability/aws-otel-collect
 // Environment returns the variables that make an OpenTelemetry
 // instrumented Django or Celery process export to the collector sidecar.
 func (t *Tracing) Environment() map[string]string {
-	ratio := t.SampleRatio
-	if ratio == 0 {
-		ratio = 0.1
+	ratio := DefaultSampleRatio
+	if t.SampleRatio != nil {
+		ratio = *t.SampleRatio
 	}
 	return map[string]string{
 		"OTEL_SERVICE_NAME":           t.Service,
@@ -251,6 +257,21 @@ func Problems(props *Props, field string) []error {
 	return p.problems(field)
 }
 
+// ValueProblems is Problems without the checks of the fields only a
+// stack can supply (Image): what a construct's Validate reports of the
+// AppTask it embeds.
+func ValueProblems(props *Props, field string) []error {
+	p := props.withDefaults()
+	return p.valueProblems(field)
+}
+
+// Validate applies the defaults and checks every field a caller sets from
+// plain values: all but Image, which only New requires. Each problem is a
+// *propserr.FieldError ("apptask.Props.StopTimeoutSeconds: ...").
+func (props *Props) Validate() error {
+	return errors.Join(ValueProblems(props, "apptask.Props")...)
+}
+
 // withDefaults returns a copy of props with the defaults that need no jsii
 // call applied.
 func (props *Props) withDefaults() Props {
@@ -286,6 +307,12 @@ func (p *Props) problems(field string) []error {
 	if p.Image == nil {
 		l.Add(field+".Image", "required")
 	}
+	return append(l, p.valueProblems(field)...)
+}
+
+// valueProblems lists every invalid field of p but Image.
+func (p *Props) valueProblems(field string) []error {
+	var l propserr.List
 	if len(p.Command) == 0 {
 		l.Add(field+".Command", "required")
 	}
@@ -304,8 +331,8 @@ func (p *Props) problems(field string) []error {
 		if t.Service == "" {
 			l.Add(field+".Tracing.Service", "required")
 		}
-		if t.SampleRatio < 0 || t.SampleRatio > 1 {
-			l.Add(field+".Tracing.SampleRatio", "%v is outside 0 to 1", t.SampleRatio)
+		if r := t.SampleRatio; r != nil && (*r < 0 || *r > 1) {
+			l.Add(field+".Tracing.SampleRatio", "%g is not a ratio from 0 to 1", *r)
 		}
 	}
 	for _, name := range args.SortedKeys(p.Secrets) {

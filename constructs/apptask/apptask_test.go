@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/djangocdk/djangocdk/constructs/internal/propserr"
 )
 
 // placeholderImage satisfies awsecs.ContainerImage; validation never calls it.
@@ -38,8 +39,8 @@ func TestNewRejectsInvalidProps(t *testing.T) {
 			`Task: apptask.Props.WritablePaths[0]: "tmp" is not an absolute, clean directory path`},
 		"root user": {Props{Image: placeholderImage{}, Command: []string{"x"}, User: "0:0"},
 			`Task: apptask.Props.User: "0:0" is root`},
-		"tracing": {Props{Image: placeholderImage{}, Command: []string{"x"}, Tracing: &Tracing{Service: "web", SampleRatio: 1.5}},
-			`Task: apptask.Props.Tracing.SampleRatio: 1.5 is outside 0 to 1`},
+		"tracing": {Props{Image: placeholderImage{}, Command: []string{"x"}, Tracing: &Tracing{Service: "web", SampleRatio: ptr(1.5)}},
+			`Task: apptask.Props.Tracing.SampleRatio: 1.5 is not a ratio from 0 to 1`},
 	}
 	for name, c := range cases {
 		if _, err := New(nil, "Task", &c.props); err == nil || !strings.HasPrefix(err.Error(), c.want) {
@@ -113,5 +114,40 @@ func TestVolumeName(t *testing.T) {
 		if got := VolumeName(path); got != want {
 			t.Errorf("VolumeName(%q) = %s, want %s", path, got, want)
 		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestValidate(t *testing.T) {
+	if err := (&Props{Command: []string{"x"}}).Validate(); err != nil {
+		t.Errorf("Validate leaves Image to New, got %v", err)
+	}
+	cases := map[string]struct {
+		props Props
+		field string
+		want  string
+	}{
+		"size":      {Props{Command: []string{"x"}, Cpu: 256, MemoryMiB: 4096}, "Cpu, MemoryMiB", "apptask.Props.Cpu, MemoryMiB: 4096 MiB of memory does not go with cpu 256 on Fargate (see the task size table)"},
+		"stop":      {Props{Command: []string{"x"}, StopTimeoutSeconds: 121}, "StopTimeoutSeconds", "apptask.Props.StopTimeoutSeconds: 121 is outside 1 to 120 (Fargate's limit)"},
+		"command":   {Props{}, "Command", "apptask.Props.Command: required"},
+		"ratio":     {Props{Command: []string{"x"}, Tracing: &Tracing{Service: "web", SampleRatio: ptr(-0.5)}}, "Tracing.SampleRatio", "apptask.Props.Tracing.SampleRatio: -0.5 is not a ratio from 0 to 1"},
+		"writables": {Props{Command: []string{"x"}, WritablePaths: []string{"tmp"}}, "WritablePaths[0]", `apptask.Props.WritablePaths[0]: "tmp" is not an absolute, clean directory path such as /tmp (letters, digits, _ . - between slashes)`},
+	}
+	for name, c := range cases {
+		err := c.props.Validate()
+		fields := propserr.Fields(err)
+		if err == nil || err.Error() != c.want || len(fields) != 1 || fields[0].Field != c.field {
+			t.Errorf("%s: Validate = %v (fields %v), want %q on field %s", name, err, fields, c.want, c.field)
+		}
+	}
+}
+
+func TestZeroSampleRatioIsKept(t *testing.T) {
+	if got := (&Tracing{Service: "web", SampleRatio: ptr(0.0)}).Environment()["OTEL_TRACES_SAMPLER_ARG"]; got != "0" {
+		t.Errorf("an explicit 0 became %q", got)
+	}
+	if got := (&Tracing{Service: "web"}).Environment()["OTEL_TRACES_SAMPLER_ARG"]; got != "0.1" {
+		t.Errorf("nil gave %q, want the default 0.1", got)
 	}
 }

@@ -74,7 +74,7 @@ func TestSettingsAreSortedAndPortMapped(t *testing.T) {
 
 func TestTracingSidecar(t *testing.T) {
 	_, template := newTask(t, func(p *Props) {
-		p.Tracing = &Tracing{Service: "shop-web", SampleRatio: 0.25}
+		p.Tracing = &Tracing{Service: "shop-web", SampleRatio: jsii.Number(0.25)}
 		p.Environment = map[string]string{"OTEL_PROPAGATORS": "tracecontext"} // the caller's value wins
 	})
 	template.HasResourceProperties("AWS::ECS::TaskDefinition", map[string]any{

@@ -8,7 +8,6 @@
 package cache
 
 import (
-	"errors"
 	"fmt"
 	"github.com/djangocdk/djangocdk/constructs/internal/propserr"
 	"regexp"
@@ -117,7 +116,7 @@ func (c *Cache) NodeIDs() []string { return c.nodes }
 //
 //	Shop/Cache: cache.Props.Nodes: 7 is outside 1 to 6 (a primary and up to 5 replicas)
 func New(scope constructs.Construct, id string, props *Props) (*Cache, error) {
-	p, err := props.withDefaults()
+	p, err := props.check(true)
 	if err != nil {
 		return nil, propserr.Prefix(scope, id, err)
 	}
@@ -291,7 +290,18 @@ func (p *Props) urlSecretName() string {
 	return p.SecretName + "-url"
 }
 
-func (props *Props) withDefaults() (Props, error) {
+// Validate applies the defaults and checks every field a caller sets from
+// plain values; it leaves out what only a stack can supply (Vpc, Subnets,
+// Name), which New checks too. Each problem is a *propserr.FieldError
+// whose Field is relative to Props.
+func (props *Props) Validate() error {
+	_, err := props.check(false)
+	return err
+}
+
+// check returns a copy of props with the defaults applied and every
+// problem of its value fields, and of its wiring too if wiring is set.
+func (props *Props) check(wiring bool) (Props, error) {
 	var p Props
 	if props != nil {
 		p = *props
@@ -299,9 +309,11 @@ func (props *Props) withDefaults() (Props, error) {
 	if p.Engine == "" {
 		p.Engine = Valkey
 	}
-	var errs []error
+	var errs propserr.List
 	fail := func(field, format string, a ...any) {
-		errs = append(errs, fmt.Errorf("cache.Props.%s: %w", field, fmt.Errorf(format, a...)))
+		if wiring || !wiringFields[field] {
+			errs.Add("cache.Props."+field, format, a...)
+		}
 	}
 	engineErr := CheckEngine(p.Engine)
 	if engineErr != nil {
@@ -347,7 +359,7 @@ func (props *Props) withDefaults() (Props, error) {
 		fail("Nodes", "%d is outside 1 to 6 (a primary and up to 5 replicas)", p.Nodes)
 	}
 	if !p.ClusterMode && p.Shards != 1 {
-		fail("Shards", "%d shards need ClusterMode", p.Shards)
+		fail("Shards", "%d shards need cluster mode; without it use 1", p.Shards)
 	} else if p.Shards < 1 || p.Shards > 500 {
 		fail("Shards", "%d is outside 1 to 500", p.Shards)
 	}
@@ -357,5 +369,8 @@ func (props *Props) withDefaults() (Props, error) {
 	if p.RemovalPolicy != awscdk.RemovalPolicy_RETAIN && p.RemovalPolicy != awscdk.RemovalPolicy_DESTROY {
 		fail("RemovalPolicy", "%q is not RETAIN or DESTROY", p.RemovalPolicy)
 	}
-	return p, errors.Join(errs...)
+	return p, errs.Err()
 }
+
+// wiringFields are the fields only a stack can supply, left to New.
+var wiringFields = map[string]bool{"Vpc": true, "Subnets": true, "Name": true}

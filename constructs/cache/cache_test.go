@@ -33,7 +33,7 @@ func TestNewRejectsInvalidProps(t *testing.T) {
 		{"version", func(p *Props) { p.EngineVersion = "8" }, `Cache: cache.Props.EngineVersion: "8" is not a MAJOR.MINOR version`},
 		{"node type", func(p *Props) { p.NodeType = "m7g.large" }, `Cache: cache.Props.NodeType: "m7g.large" is not an ElastiCache node type`},
 		{"nodes", func(p *Props) { p.Nodes = 7 }, `Cache: cache.Props.Nodes: 7 is outside 1 to 6`},
-		{"shards without cluster mode", func(p *Props) { p.Shards = 2 }, `Cache: cache.Props.Shards: 2 shards need ClusterMode`},
+		{"shards without cluster mode", func(p *Props) { p.Shards = 2 }, `Cache: cache.Props.Shards: 2 shards need cluster mode; without it use 1`},
 		{"too many shards", func(p *Props) { p.ClusterMode = true; p.Shards = 501 }, `Cache: cache.Props.Shards: 501 is outside 1 to 500`},
 		{"snapshots", func(p *Props) { p.SnapshotRetentionDays = 36 }, `Cache: cache.Props.SnapshotRetentionDays: 36 is outside 0 (off) to 35`},
 		{"removal policy", func(p *Props) { p.RemovalPolicy = awscdk.RemovalPolicy_SNAPSHOT }, `Cache: cache.Props.RemovalPolicy: "SNAPSHOT" is not RETAIN or DESTROY`},
@@ -60,7 +60,7 @@ func TestNewReportsEveryProblem(t *testing.T) {
 		`TestNewReportsEveryProblem/Shop/Cache: cache.Props.Engine: "memcached" is not an engine; use "valkey" or "redis"`,
 		`TestNewReportsEveryProblem/Shop/Cache: cache.Props.Vpc: required`,
 		`TestNewReportsEveryProblem/Shop/Cache: cache.Props.Nodes: 9 is outside 1 to 6 (a primary and up to 5 replicas)`,
-		`TestNewReportsEveryProblem/Shop/Cache: cache.Props.Shards: 3 shards need ClusterMode`,
+		`TestNewReportsEveryProblem/Shop/Cache: cache.Props.Shards: 3 shards need cluster mode; without it use 1`,
 	}, "\n")
 	if err == nil || err.Error() != want {
 		t.Fatalf("error:\n%v\nwant:\n%s", err, want)
@@ -72,7 +72,7 @@ func TestNewReportsEveryProblem(t *testing.T) {
 
 func TestDefaults(t *testing.T) {
 	p := Props{Vpc: placeholderVpc{}, Subnets: &awsec2.SubnetSelection{}, Name: "app", ClusterMode: true}
-	got, err := p.withDefaults()
+	got, err := p.check(true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@
 package celeryworker
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 
@@ -215,24 +216,52 @@ func (props *Props) withDefaults() Props {
 	return p
 }
 
+// MaxTasksLimit is the most tasks MinTasks and MaxTasks may ask for.
+const MaxTasksLimit = 1000
+
+// Validate applies the defaults and checks every field a caller sets from
+// plain values, the nested Task's (but its Image) included. It leaves out
+// what only a stack can supply (Cluster, BacklogPerTask, Task.Image), which
+// New checks too. Each problem is a *propserr.FieldError whose Field is
+// relative to Props ("Concurrency", "Task.StopTimeoutSeconds").
+func (props *Props) Validate() error {
+	p := props.withDefaults()
+	return errors.Join(p.valueProblems()...)
+}
+
 // problems lists every invalid field of p (defaults applied).
 func (p *Props) problems() []error {
 	var l propserr.List
 	if p.Cluster == nil {
 		l.Add("celeryworker.Props.Cluster", "required")
 	}
-	l.Check("celeryworker.Props.Queue", CheckQueue(p.Queue))
 	if p.BacklogPerTask == nil {
 		l.Add("celeryworker.Props.BacklogPerTask", "required (the metric the workers scale on)")
 	}
-	if p.Concurrency < 1 {
-		l.Add("celeryworker.Props.Concurrency", "%d is less than 1", p.Concurrency)
+	if p.Task.Image == nil {
+		l.Add("celeryworker.Props.Task.Image", "required")
 	}
-	if p.MinTasks < 1 || p.MaxTasks < p.MinTasks {
-		l.Add("celeryworker.Props.MinTasks, MaxTasks", "%d and %d; need 1 <= MinTasks <= MaxTasks", p.MinTasks, p.MaxTasks)
+	return append(l, p.valueProblems()...)
+}
+
+// valueProblems lists the invalid fields that Validate checks.
+func (p *Props) valueProblems() []error {
+	var l propserr.List
+	l.Check("celeryworker.Props.Queue", CheckQueue(p.Queue))
+	if p.Concurrency < 1 || p.Concurrency > 256 {
+		l.Add("celeryworker.Props.Concurrency", "%d is outside 1 to 256 (tasks at once per worker task)", p.Concurrency)
 	}
-	if p.TargetBacklogPerTask < 1 {
-		l.Add("celeryworker.Props.TargetBacklogPerTask", "%d is less than 1", p.TargetBacklogPerTask)
+	if p.MinTasks < 1 || p.MinTasks > MaxTasksLimit {
+		l.Add("celeryworker.Props.MinTasks", "%d is outside 1 to %d (at least 1: target tracking cannot scale out from zero)", p.MinTasks, MaxTasksLimit)
 	}
-	return append(l, apptask.Problems(&p.Task, "celeryworker.Props.Task")...)
+	if p.MaxTasks < p.MinTasks || p.MaxTasks > MaxTasksLimit {
+		l.Add("celeryworker.Props.MaxTasks", "%d is outside MinTasks (%d) to %d", p.MaxTasks, p.MinTasks, MaxTasksLimit)
+	}
+	if p.TargetBacklogPerTask < 1 || p.TargetBacklogPerTask > 100000 {
+		l.Add("celeryworker.Props.TargetBacklogPerTask", "%d is outside 1 to 100000 (0 means twice the concurrency)", p.TargetBacklogPerTask)
+	}
+	if p.CpuTargetPercent < 10 || p.CpuTargetPercent > 90 {
+		l.Add("celeryworker.Props.CpuTargetPercent", "%d is outside 10 to 90 (percent)", p.CpuTargetPercent)
+	}
+	return append(l, apptask.ValueProblems(&p.Task, "celeryworker.Props.Task")...)
 }

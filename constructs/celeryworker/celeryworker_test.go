@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/djangocdk/djangocdk/constructs/apptask"
+	"github.com/djangocdk/djangocdk/constructs/internal/propserr"
 	tt "github.com/djangocdk/djangocdk/constructs/internal/templatetest"
 )
 
@@ -37,7 +38,7 @@ func TestNewRejectsInvalidProps(t *testing.T) {
 	}{
 		"queue":     {func(p *Props) { p.Queue = "bad queue" }, `Worker: celeryworker.Props.Queue: "bad queue" is not a queue name`},
 		"no metric": {func(p *Props) { p.BacklogPerTask = nil }, "Worker: celeryworker.Props.BacklogPerTask: required"},
-		"bounds":    {func(p *Props) { p.MinTasks, p.MaxTasks = 3, 2 }, "Worker: celeryworker.Props.MinTasks, MaxTasks: 3 and 2"},
+		"bounds":    {func(p *Props) { p.MinTasks, p.MaxTasks = 3, 2 }, "Worker: celeryworker.Props.MaxTasks: 2 is outside MinTasks (3) to 1000"},
 		"cluster":   {func(p *Props) { p.Cluster = nil }, "Worker: celeryworker.Props.Cluster: required"},
 		"task":      {func(p *Props) { p.Task.StopTimeoutSeconds = 600 }, "Worker: celeryworker.Props.Task.StopTimeoutSeconds: 600 is outside 1 to 120"},
 	}
@@ -52,14 +53,41 @@ func TestNewRejectsInvalidProps(t *testing.T) {
 	_, err := New(nil, "Worker", &Props{Queue: "a b", Concurrency: -1})
 	want := strings.Join([]string{
 		"Worker: celeryworker.Props.Cluster: required",
-		`Worker: celeryworker.Props.Queue: "a b" is not a queue name (letters, digits, _ . -; up to 63)`,
 		"Worker: celeryworker.Props.BacklogPerTask: required (the metric the workers scale on)",
-		"Worker: celeryworker.Props.Concurrency: -1 is less than 1",
-		"Worker: celeryworker.Props.TargetBacklogPerTask: -2 is less than 1",
 		"Worker: celeryworker.Props.Task.Image: required",
+		`Worker: celeryworker.Props.Queue: "a b" is not a queue name (letters, digits, _ . -; up to 63)`,
+		"Worker: celeryworker.Props.Concurrency: -1 is outside 1 to 256 (tasks at once per worker task)",
+		"Worker: celeryworker.Props.TargetBacklogPerTask: -2 is outside 1 to 100000 (0 means twice the concurrency)",
 	}, "\n")
 	if err == nil || err.Error() != want {
 		t.Errorf("error:\n%v\nwant:\n%s", err, want)
+	}
+}
+
+// Validate reports the value fields, each as a field of Props, and leaves
+// the wiring (Cluster, BacklogPerTask, Task.Image) to New.
+func TestValidate(t *testing.T) {
+	cases := map[string]struct {
+		props Props
+		field string
+		want  string
+	}{
+		"concurrency": {Props{Queue: "celery", Concurrency: 300}, "Concurrency", "celeryworker.Props.Concurrency: 300 is outside 1 to 256 (tasks at once per worker task)"},
+		"min tasks":   {Props{Queue: "celery", MinTasks: -1, MaxTasks: 2}, "MinTasks", "celeryworker.Props.MinTasks: -1 is outside 1 to 1000 (at least 1: target tracking cannot scale out from zero)"},
+		"max tasks":   {Props{Queue: "celery", MinTasks: 3, MaxTasks: 2}, "MaxTasks", "celeryworker.Props.MaxTasks: 2 is outside MinTasks (3) to 1000"},
+		"cpu target":  {Props{Queue: "celery", CpuTargetPercent: 99}, "CpuTargetPercent", "celeryworker.Props.CpuTargetPercent: 99 is outside 10 to 90 (percent)"},
+		"queue":       {Props{Queue: ""}, "Queue", `celeryworker.Props.Queue: "" is not a queue name (letters, digits, _ . -; up to 63)`},
+		"task":        {Props{Queue: "celery", Task: apptask.Props{StopTimeoutSeconds: 200}}, "Task.StopTimeoutSeconds", "celeryworker.Props.Task.StopTimeoutSeconds: 200 is outside 1 to 120 (Fargate's limit)"},
+	}
+	for name, c := range cases {
+		err := c.props.Validate()
+		fields := propserr.Fields(err)
+		if err == nil || err.Error() != c.want || len(fields) != 1 || fields[0].Field != c.field {
+			t.Errorf("%s: Validate = %v, want %q on %s", name, err, c.want, c.field)
+		}
+	}
+	if err := (&Props{Queue: "celery"}).Validate(); err != nil {
+		t.Errorf("the defaults: %v", err)
 	}
 }
 

@@ -5,7 +5,6 @@
 package database
 
 import (
-	"errors"
 	"fmt"
 	"github.com/djangocdk/djangocdk/constructs/internal/propserr"
 	"regexp"
@@ -130,7 +129,7 @@ type Database struct {
 //
 //	Shop/Database: database.Props.InstanceClass: "r6g.large" is not an RDS instance class such as db.t4g.micro
 func New(scope constructs.Construct, id string, props *Props) (*Database, error) {
-	p, err := props.withDefaults()
+	p, err := props.check(true)
 	if err != nil {
 		return nil, propserr.Prefix(scope, id, err)
 	}
@@ -418,7 +417,18 @@ func CheckMonitoringInterval(seconds int) error {
 	return fmt.Errorf("%d is not an Enhanced Monitoring interval; use 1, 5, 10, 15, 30 or 60 seconds, or 0 for off", seconds)
 }
 
-func (props *Props) withDefaults() (Props, error) {
+// Validate applies the defaults and checks every field a caller sets from
+// plain values; it leaves out what only a stack can supply (Vpc, Subnets,
+// InstanceIdentifier, RotationSubnets), which New checks too. Each problem
+// is a *propserr.FieldError whose Field is relative to Props.
+func (props *Props) Validate() error {
+	_, err := props.check(false)
+	return err
+}
+
+// check returns a copy of props with the defaults applied and every
+// problem of its value fields, and of its wiring too if wiring is set.
+func (props *Props) check(wiring bool) (Props, error) {
 	var p Props
 	if props != nil {
 		p = *props
@@ -453,9 +463,11 @@ func (props *Props) withDefaults() (Props, error) {
 	if p.IdleInTransactionTimeoutMs == 0 {
 		p.IdleInTransactionTimeoutMs = 60000
 	}
-	var errs []error
+	var errs propserr.List
 	fail := func(field, format string, a ...any) {
-		errs = append(errs, fmt.Errorf("database.Props.%s: %w", field, fmt.Errorf(format, a...)))
+		if wiring || !wiringFields[field] {
+			errs.Add("database.Props."+field, format, a...)
+		}
 	}
 	if p.Vpc == nil {
 		fail("Vpc", "required")
@@ -502,8 +514,11 @@ func (props *Props) withDefaults() (Props, error) {
 	if err := CheckMonitoringInterval(p.MonitoringIntervalSeconds); err != nil {
 		fail("MonitoringIntervalSeconds", "%w", err)
 	}
-	return p, errors.Join(errs...)
+	return p, errs.Err()
 }
+
+// wiringFields are the fields only a stack can supply, left to New.
+var wiringFields = map[string]bool{"Vpc": true, "Subnets": true, "InstanceIdentifier": true, "RotationSubnets": true}
 
 // keptWith returns the removal policy of what belongs to a database with
 // policy p: its logs and its credentials (a snapshot restored later needs

@@ -49,11 +49,11 @@ func TestNewRejectsInvalidProps(t *testing.T) {
 		})
 	}
 	p := valid()
-	if _, err := p.withDefaults(); err != nil {
+	if _, err := p.check(true); err != nil {
 		t.Errorf("valid props rejected: %v", err)
 	}
 	p.SlowQueryMs, p.IdleInTransactionTimeoutMs, p.MaxAllocatedStorageGiB = EveryStatement, Off, Off
-	if _, err := p.withDefaults(); err != nil {
+	if _, err := p.check(true); err != nil {
 		t.Errorf("the sentinels rejected: %v", err)
 	}
 }

@@ -9,7 +9,6 @@
 package djangoweb
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -129,8 +128,9 @@ type DeploymentAlarms struct {
 	// NamePrefix starts the alarms' names (ECS refers to alarms by name). Required.
 	NamePrefix string
 	// Target5xxPerMinute is the count of 5xx responses from the tasks in a
-	// minute that fails a deployment. Default: 10.
-	Target5xxPerMinute float64
+	// minute above which a deployment fails. A pointer: 0 fails it on the
+	// first 5xx. Default: nil (DefaultTarget5xxPerMinute).
+	Target5xxPerMinute *float64
 	// LatencyP95Seconds is the p95 response time that fails it. Default: 2.
 	LatencyP95Seconds float64
 }
@@ -153,7 +153,7 @@ type Service struct {
 func New(scope constructs.Construct, id string, props *Props) (*Service, error) {
 	p := props.withDefaults()
 	p.Task.Environment = args.Merged(p.Task.Environment, p.gunicornEnvironment())
-	if err := propserr.At(scope, id, p.problems()); err != nil {
+	if err := propserr.At(scope, id, append(p.wiringProblems(), p.valueProblems()...)); err != nil {
 		return nil, err
 	}
 	s := &Service{}
@@ -270,7 +270,7 @@ func deploymentAlarms(scope constructs.Construct, targets awselasticloadbalancin
 		AlarmDescription: jsii.String("Rolls a web deployment back: the tasks answer with 5xx errors"),
 		Metric: targets.Metrics().HttpCodeTarget(awselasticloadbalancingv2.HttpCodeTarget_TARGET_5XX_COUNT,
 			&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Sum")}),
-		Threshold:          jsii.Number(d.Target5xxPerMinute),
+		Threshold:          d.Target5xxPerMinute,
 		EvaluationPeriods:  jsii.Number(2),
 		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
@@ -345,142 +345,5 @@ func (p *Props) gunicornEnvironment() map[string]string {
 			"--access-logfile=-",
 			"--forwarded-allow-ips=*", // the ALB is the only client; trust its X-Forwarded-*
 		}, " "),
-	}
-}
-
-// Timeouts are the values whose order decides whether requests survive
-// timeouts and deploys, in seconds.
-type Timeouts struct {
-	RequestBudget, GunicornTimeout, GunicornKeepalive, GunicornGracefulTimeout int
-	IdleTimeout, DeregistrationDelay, StopTimeout                              int
-}
-
-// CheckTimeouts returns one message per rule that t breaks. name renders a
-// field of Timeouts ("IdleTimeout") as the caller's users know it.
-func CheckTimeouts(t Timeouts, name func(field string) string) []string {
-	var problems []string
-	rule := func(ok bool, a string, av int, b string, bv int, relation, why string) {
-		if !ok {
-			problems = append(problems, fmt.Sprintf("%s (%d s) must be %s %s (%d s): %s", name(a), av, relation, name(b), bv, why))
-		}
-	}
-	rule(t.IdleTimeout > t.GunicornTimeout, "IdleTimeout", t.IdleTimeout, "GunicornTimeout", t.GunicornTimeout,
-		"greater than", "otherwise the load balancer gives up on responses gunicorn is still producing (504s)")
-	rule(t.GunicornTimeout > t.RequestBudget, "GunicornTimeout", t.GunicornTimeout, "RequestBudget", t.RequestBudget,
-		"greater than", "otherwise gunicorn kills workers serving legitimate slow requests")
-	rule(t.GunicornKeepalive > t.IdleTimeout, "GunicornKeepalive", t.GunicornKeepalive, "IdleTimeout", t.IdleTimeout,
-		"greater than", "otherwise gunicorn closes connections the load balancer still reuses (sporadic 502s)")
-	rule(t.DeregistrationDelay >= t.RequestBudget, "DeregistrationDelay", t.DeregistrationDelay, "RequestBudget", t.RequestBudget,
-		"at least", "otherwise requests in flight are cut when a task leaves the load balancer during a deploy")
-	rule(t.GunicornGracefulTimeout >= t.RequestBudget, "GunicornGracefulTimeout", t.GunicornGracefulTimeout, "RequestBudget", t.RequestBudget,
-		"at least", "otherwise requests in flight at SIGTERM are killed")
-	rule(t.StopTimeout > t.GunicornGracefulTimeout, "StopTimeout", t.StopTimeout, "GunicornGracefulTimeout", t.GunicornGracefulTimeout,
-		"greater than", "otherwise ECS sends SIGKILL before gunicorn's graceful shutdown ends")
-	return problems
-}
-
-// propsField names Timeouts fields as Props fields in errors.
-var propsField = map[string]string{
-	"RequestBudget": "RequestBudgetSeconds", "GunicornTimeout": "Gunicorn.TimeoutSeconds",
-	"GunicornKeepalive": "Gunicorn.KeepaliveSeconds", "GunicornGracefulTimeout": "Gunicorn.GracefulTimeoutSeconds",
-	"IdleTimeout": "IdleTimeoutSeconds", "DeregistrationDelay": "DeregistrationDelaySeconds",
-	"StopTimeout": "Task.StopTimeoutSeconds",
-}
-
-// DefaultHealthCheckGraceSeconds is the grace period when
-// Props.HealthCheckGraceSeconds is nil.
-const DefaultHealthCheckGraceSeconds = 60
-
-func (props *Props) withDefaults() Props {
-	var p Props
-	if props != nil {
-		p = *props
-	}
-	defaults := []struct {
-		field *int
-		value int
-	}{
-		{&p.Gunicorn.Workers, 3}, {&p.Gunicorn.Threads, 4}, {&p.Gunicorn.TimeoutSeconds, 60},
-		{&p.Gunicorn.KeepaliveSeconds, 75}, {&p.Gunicorn.GracefulTimeoutSeconds, 30},
-		{&p.MinTasks, 2}, {&p.MaxTasks, 4}, {&p.RequestBudgetSeconds, 30},
-		{&p.IdleTimeoutSeconds, 65}, {&p.DeregistrationDelaySeconds, 30}, {&p.CpuTargetPercent, 60},
-		{&p.RequestsPerTarget, 1000}, {&p.Task.Port, 8000},
-	}
-	for _, d := range defaults {
-		if *d.field == 0 {
-			*d.field = d.value
-		}
-	}
-	if p.HealthCheckGraceSeconds == nil {
-		grace := DefaultHealthCheckGraceSeconds
-		p.HealthCheckGraceSeconds = &grace
-	}
-	if p.Task.StopTimeoutSeconds == 0 {
-		p.Task.StopTimeoutSeconds = p.Gunicorn.GracefulTimeoutSeconds + 15
-	}
-	if len(p.Task.Command) == 0 {
-		p.Task.Command = []string{"gunicorn", "config.wsgi:application"}
-	}
-	if d := p.DeploymentAlarms; d != nil {
-		alarms := *d
-		if alarms.Target5xxPerMinute == 0 {
-			alarms.Target5xxPerMinute = 10
-		}
-		if alarms.LatencyP95Seconds == 0 {
-			alarms.LatencyP95Seconds = 2
-		}
-		p.DeploymentAlarms = &alarms
-	}
-	if p.HealthCheckPath == "" {
-		p.HealthCheckPath = "/healthz"
-	}
-	if p.TaskSubnets == nil {
-		p.TaskSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
-	}
-	return p
-}
-
-// problems lists every invalid field of p (defaults applied).
-func (p *Props) problems() []error {
-	var l propserr.List
-	if p.Cluster == nil {
-		l.Add("djangoweb.Props.Cluster", "required")
-	}
-	if p.MinTasks < 1 || p.MaxTasks < p.MinTasks {
-		l.Add("djangoweb.Props.MinTasks, MaxTasks", "%d and %d; need 1 <= MinTasks <= MaxTasks", p.MinTasks, p.MaxTasks)
-	}
-	if !strings.HasPrefix(p.HealthCheckPath, "/") {
-		l.Add("djangoweb.Props.HealthCheckPath", "%q does not start with /", p.HealthCheckPath)
-	}
-	if g := *p.HealthCheckGraceSeconds; g < 0 || g > 3600 {
-		l.Add("djangoweb.Props.HealthCheckGraceSeconds", "%d is outside 0 to 3600", g)
-	}
-	if p.IdleTimeoutSeconds < 1 || p.IdleTimeoutSeconds > 4000 {
-		l.Add("djangoweb.Props.IdleTimeoutSeconds", "%d is outside the load balancer's 1 to 4000", p.IdleTimeoutSeconds)
-	}
-	if p.DeregistrationDelaySeconds < 0 || p.DeregistrationDelaySeconds > 3600 {
-		l.Add("djangoweb.Props.DeregistrationDelaySeconds", "%d is outside 0 to 3600", p.DeregistrationDelaySeconds)
-	}
-	if p.DeploymentAlarms != nil && p.DeploymentAlarms.NamePrefix == "" {
-		l.Add("djangoweb.Props.DeploymentAlarms.NamePrefix", "required")
-	}
-	if (p.OriginHeader == "") != (len(p.OriginHeaderValues) == 0) {
-		l.Add("djangoweb.Props.OriginHeader, OriginHeaderValues", "set both or neither")
-	}
-	if len(p.OriginHeaderValues) > MaxOriginHeaderValues {
-		l.Add("djangoweb.Props.OriginHeaderValues", "%d values; a listener rule takes at most %d", len(p.OriginHeaderValues), MaxOriginHeaderValues)
-	}
-	for _, problem := range CheckTimeouts(p.timeouts(), func(f string) string { return "djangoweb.Props." + propsField[f] }) {
-		l = append(l, errors.New(problem))
-	}
-	return append(l, apptask.Problems(&p.Task, "djangoweb.Props.Task")...)
-}
-
-func (p *Props) timeouts() Timeouts {
-	return Timeouts{
-		RequestBudget: p.RequestBudgetSeconds, GunicornTimeout: p.Gunicorn.TimeoutSeconds,
-		GunicornKeepalive: p.Gunicorn.KeepaliveSeconds, GunicornGracefulTimeout: p.Gunicorn.GracefulTimeoutSeconds,
-		IdleTimeout: p.IdleTimeoutSeconds, DeregistrationDelay: p.DeregistrationDelaySeconds,
-		StopTimeout: p.Task.StopTimeoutSeconds,
 	}
 }

@@ -1,11 +1,13 @@
 package djangoweb
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/djangocdk/djangocdk/constructs/apptask"
+	"github.com/djangocdk/djangocdk/constructs/internal/propserr"
 )
 
 // placeholderCluster satisfies awsecs.ICluster; validation never calls it.
@@ -14,34 +16,66 @@ type placeholderCluster struct{ awsecs.ICluster }
 // placeholderImage satisfies awsecs.ContainerImage; validation never calls it.
 type placeholderImage struct{ awsecs.ContainerImage }
 
-func valid() Timeouts {
-	return Timeouts{RequestBudget: 30, GunicornTimeout: 60, GunicornKeepalive: 75, GunicornGracefulTimeout: 30,
-		IdleTimeout: 65, DeregistrationDelay: 30, StopTimeout: 45}
-}
-
-func TestCheckTimeouts(t *testing.T) {
-	name := func(f string) string { return f }
-	if problems := CheckTimeouts(valid(), name); len(problems) != 0 {
-		t.Fatalf("the defaults break rules: %v", problems)
+func TestTimeoutOrder(t *testing.T) {
+	if err := (&Props{}).Validate(); err != nil {
+		t.Fatalf("the defaults break rules: %v", err)
 	}
 	cases := map[string]struct {
-		edit func(*Timeouts)
-		want string
+		edit  func(*Props)
+		field string
+		want  string
 	}{
-		"idle":         {func(t *Timeouts) { t.IdleTimeout = 60 }, "IdleTimeout (60 s) must be greater than GunicornTimeout (60 s)"},
-		"gunicorn":     {func(t *Timeouts) { t.GunicornTimeout = 30 }, "GunicornTimeout (30 s) must be greater than RequestBudget (30 s)"},
-		"keepalive":    {func(t *Timeouts) { t.GunicornKeepalive = 65 }, "GunicornKeepalive (65 s) must be greater than IdleTimeout (65 s)"},
-		"deregister":   {func(t *Timeouts) { t.DeregistrationDelay = 29 }, "DeregistrationDelay (29 s) must be at least RequestBudget (30 s)"},
-		"graceful":     {func(t *Timeouts) { t.GunicornGracefulTimeout = 20 }, "GunicornGracefulTimeout (20 s) must be at least RequestBudget (30 s)"},
-		"stop timeout": {func(t *Timeouts) { t.StopTimeout = 30 }, "StopTimeout (30 s) must be greater than GunicornGracefulTimeout (30 s)"},
+		"idle":         {func(p *Props) { p.IdleTimeoutSeconds = 60 }, "IdleTimeoutSeconds", "60 s must be greater than Gunicorn.TimeoutSeconds (60 s)"},
+		"gunicorn":     {func(p *Props) { p.Gunicorn.TimeoutSeconds = 30 }, "Gunicorn.TimeoutSeconds", "30 s must be greater than RequestBudgetSeconds (30 s)"},
+		"keepalive":    {func(p *Props) { p.Gunicorn.KeepaliveSeconds = 65 }, "Gunicorn.KeepaliveSeconds", "65 s must be greater than IdleTimeoutSeconds (65 s)"},
+		"deregister":   {func(p *Props) { p.DeregistrationDelaySeconds = 29 }, "DeregistrationDelaySeconds", "29 s must be at least RequestBudgetSeconds (30 s)"},
+		"graceful":     {func(p *Props) { p.Gunicorn.GracefulTimeoutSeconds = 20; p.Task.StopTimeoutSeconds = 45 }, "Gunicorn.GracefulTimeoutSeconds", "20 s must be at least RequestBudgetSeconds (30 s)"},
+		"stop timeout": {func(p *Props) { p.Task.StopTimeoutSeconds = 30 }, "Task.StopTimeoutSeconds", "30 s must be greater than Gunicorn.GracefulTimeoutSeconds (30 s)"},
 	}
 	for label, c := range cases {
-		tm := valid()
-		c.edit(&tm)
-		problems := CheckTimeouts(tm, name)
-		if len(problems) != 1 || !strings.HasPrefix(problems[0], c.want) {
-			t.Errorf("%s: %v, want one problem %q...", label, problems, c.want)
+		var p Props
+		c.edit(&p)
+		fields := propserr.Fields(p.Validate())
+		var order *OrderError
+		if len(fields) != 1 || fields[0].Field != c.field || !errors.As(fields[0], &order) || !strings.HasPrefix(order.Error(), c.want) {
+			t.Errorf("%s: %v, want one problem of %s %q...", label, fields, c.field, c.want)
 		}
+	}
+}
+
+// Validate reports the value fields, each as a field of Props, and leaves
+// the wiring (Cluster, Task.Image) to New.
+func TestValidate(t *testing.T) {
+	negative, zero := -1.0, 0.0
+	cases := map[string]struct {
+		props Props
+		want  string
+	}{
+		"min tasks":   {Props{MinTasks: -1}, "djangoweb.Props.MinTasks: -1 is outside 1 to 1000"},
+		"max tasks":   {Props{MinTasks: 3, MaxTasks: 2}, "djangoweb.Props.MaxTasks: 2 is outside MinTasks (3) to 1000"},
+		"port":        {Props{Task: apptask.Props{Port: 80}}, "djangoweb.Props.Task.Port: 80 is outside 1024 to 65535 (an unprivileged port: the image runs as a non-root user)"},
+		"cpu target":  {Props{CpuTargetPercent: 95}, "djangoweb.Props.CpuTargetPercent: 95 is outside 10 to 90 (percent)"},
+		"requests":    {Props{RequestsPerTarget: -5}, "djangoweb.Props.RequestsPerTarget: -5 is outside 1 to 1000000 (requests per task per minute)"},
+		"workers":     {Props{Gunicorn: Gunicorn{Workers: 65}}, "djangoweb.Props.Gunicorn.Workers: 65 is outside 1 to 64 (processes per task)"},
+		"threads":     {Props{Gunicorn: Gunicorn{Threads: 100}}, "djangoweb.Props.Gunicorn.Threads: 100 is outside 1 to 64 (threads per worker)"},
+		"health path": {Props{HealthCheckPath: "healthz"}, `djangoweb.Props.HealthCheckPath: "healthz" does not start with /`},
+		"5xx":         {Props{DeploymentAlarms: &DeploymentAlarms{Target5xxPerMinute: &negative}}, "djangoweb.Props.DeploymentAlarms.Target5xxPerMinute: -1 is negative; 0 fails a deployment on the first 5xx"},
+		"task size":   {Props{Task: apptask.Props{Cpu: 256, MemoryMiB: 4096}}, "djangoweb.Props.Task.Cpu, MemoryMiB: 4096 MiB of memory does not go with cpu 256 on Fargate (see the task size table)"},
+	}
+	for name, c := range cases {
+		if err := c.props.Validate(); err == nil || err.Error() != c.want {
+			t.Errorf("%s: Validate = %v, want %q", name, err, c.want)
+		}
+	}
+	if err := (&Props{DeploymentAlarms: &DeploymentAlarms{Target5xxPerMinute: &zero}}).Validate(); err != nil {
+		t.Errorf("0 5xx per minute is a valid threshold: %v", err)
+	}
+	p := (&Props{DeploymentAlarms: &DeploymentAlarms{Target5xxPerMinute: &zero}}).withDefaults()
+	if *p.DeploymentAlarms.Target5xxPerMinute != 0 {
+		t.Errorf("an explicit 0 became %g", *p.DeploymentAlarms.Target5xxPerMinute)
+	}
+	if p := (&Props{DeploymentAlarms: &DeploymentAlarms{}}).withDefaults(); *p.DeploymentAlarms.Target5xxPerMinute != DefaultTarget5xxPerMinute {
+		t.Errorf("nil became %g", *p.DeploymentAlarms.Target5xxPerMinute)
 	}
 }
 
@@ -52,7 +86,7 @@ func TestPropsNameFieldsInErrors(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 	_, err = New(nil, "Web", &Props{Cluster: placeholderCluster{}, Task: image, IdleTimeoutSeconds: 50})
-	if err == nil || !strings.HasPrefix(err.Error(), "Web: djangoweb.Props.IdleTimeoutSeconds (50 s) must be greater than djangoweb.Props.Gunicorn.TimeoutSeconds (60 s)") {
+	if err == nil || !strings.HasPrefix(err.Error(), "Web: djangoweb.Props.IdleTimeoutSeconds: 50 s must be greater than Gunicorn.TimeoutSeconds (60 s)") {
 		t.Errorf("error %v", err)
 	}
 	p := (&Props{Cluster: placeholderCluster{}}).withDefaults()
@@ -75,10 +109,10 @@ func TestNewReportsEveryProblem(t *testing.T) {
 	})
 	want := strings.Join([]string{
 		"Web: djangoweb.Props.Cluster: required",
-		"Web: djangoweb.Props.MinTasks, MaxTasks: 3 and 2; need 1 <= MinTasks <= MaxTasks",
-		"Web: djangoweb.Props.HealthCheckGraceSeconds: -1 is outside 0 to 3600",
-		"Web: djangoweb.Props.Gunicorn.TimeoutSeconds (20 s) must be greater than djangoweb.Props.RequestBudgetSeconds (30 s): otherwise gunicorn kills workers serving legitimate slow requests",
 		"Web: djangoweb.Props.Task.Image: required",
+		"Web: djangoweb.Props.MaxTasks: 2 is outside MinTasks (3) to 1000",
+		"Web: djangoweb.Props.HealthCheckGraceSeconds: -1 is outside 0 to 3600",
+		"Web: djangoweb.Props.Gunicorn.TimeoutSeconds: 20 s must be greater than RequestBudgetSeconds (30 s): otherwise gunicorn kills workers serving legitimate slow requests",
 		"Web: djangoweb.Props.Task.Cpu, MemoryMiB: 4096 MiB of memory does not go with cpu 256 on Fargate (see the task size table)",
 	}, "\n")
 	if err == nil || err.Error() != want {

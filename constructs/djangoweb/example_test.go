@@ -99,6 +99,6 @@ func Example_timeoutsOutOfOrder() {
 	})
 	fmt.Println(err)
 	// Output:
-	// Compute/Web: djangoweb.Props.IdleTimeoutSeconds (60 s) must be greater than djangoweb.Props.Gunicorn.TimeoutSeconds (60 s): otherwise the load balancer gives up on responses gunicorn is still producing (504s)
-	// Compute/Web: djangoweb.Props.Gunicorn.KeepaliveSeconds (30 s) must be greater than djangoweb.Props.IdleTimeoutSeconds (60 s): otherwise gunicorn closes connections the load balancer still reuses (sporadic 502s)
+	// Compute/Web: djangoweb.Props.IdleTimeoutSeconds: 60 s must be greater than Gunicorn.TimeoutSeconds (60 s): otherwise the load balancer gives up on responses gunicorn is still producing (504s)
+	// Compute/Web: djangoweb.Props.Gunicorn.KeepaliveSeconds: 30 s must be greater than IdleTimeoutSeconds (60 s): otherwise gunicorn closes connections the load balancer still reuses (sporadic 502s)
 }

@@ -5,7 +5,6 @@
 package storage
 
 import (
-	"errors"
 	"fmt"
 	"github.com/djangocdk/djangocdk/constructs/internal/propserr"
 	"net/url"
@@ -48,7 +47,7 @@ type Storage struct {
 //
 //	Shop/Storage: storage.Props.AccessLogDays: -5 is less than 1
 func New(scope constructs.Construct, id string, props *Props) (*Storage, error) {
-	p, err := props.withDefaults()
+	p, err := props.check()
 	if err != nil {
 		return nil, propserr.Prefix(scope, id, err)
 	}
@@ -151,7 +150,16 @@ func CheckOrigin(origin string) error {
 	return nil
 }
 
-func (props *Props) withDefaults() (Props, error) {
+// Validate applies the defaults and checks every field (Storage has no
+// field only a stack can supply). Each problem is a *propserr.FieldError
+// whose Field is relative to Props ("CorsAllowedOrigins[0]").
+func (props *Props) Validate() error {
+	_, err := props.check()
+	return err
+}
+
+// check returns a copy of props with the defaults applied, and every problem.
+func (props *Props) check() (Props, error) {
 	var p Props
 	if props != nil {
 		p = *props
@@ -165,20 +173,18 @@ func (props *Props) withDefaults() (Props, error) {
 	if p.RemovalPolicy == "" {
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
-	var errs []error
+	var l propserr.List
 	for i, origin := range p.CorsAllowedOrigins {
-		if err := CheckOrigin(origin); err != nil {
-			errs = append(errs, fmt.Errorf("storage.Props.CorsAllowedOrigins[%d]: %w", i, err))
-		}
+		l.Check(fmt.Sprintf("storage.Props.CorsAllowedOrigins[%d]", i), CheckOrigin(origin))
 	}
 	if p.NoncurrentVersionDays < 1 {
-		errs = append(errs, fmt.Errorf("storage.Props.NoncurrentVersionDays: %d is less than 1", p.NoncurrentVersionDays))
+		l.Add("storage.Props.NoncurrentVersionDays", "%d is less than 1", p.NoncurrentVersionDays)
 	}
 	if p.AccessLogDays < 1 {
-		errs = append(errs, fmt.Errorf("storage.Props.AccessLogDays: %d is less than 1", p.AccessLogDays))
+		l.Add("storage.Props.AccessLogDays", "%d is less than 1", p.AccessLogDays)
 	}
 	if p.RemovalPolicy != awscdk.RemovalPolicy_RETAIN && p.RemovalPolicy != awscdk.RemovalPolicy_DESTROY {
-		errs = append(errs, fmt.Errorf("storage.Props.RemovalPolicy: %q is not RETAIN or DESTROY", p.RemovalPolicy))
+		l.Add("storage.Props.RemovalPolicy", "%q is not RETAIN or DESTROY", p.RemovalPolicy)
 	}
-	return p, errors.Join(errs...)
+	return p, l.Err()
 }

@@ -34,17 +34,21 @@ func At(scope constructs.IConstruct, id string, problems []error) error {
 // List collects problems, each naming a field of the props.
 type List []error
 
-// Add records a problem of field, such as "apptask.Props.Cpu".
+// Add records a problem of field, such as "apptask.Props.Cpu", as a
+// *FieldError.
 func (l *List) Add(field, format string, args ...any) {
-	*l = append(*l, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	*l = append(*l, newField(field, fmt.Errorf(format, args...)))
 }
 
-// Check records err, if any, as a problem of field.
+// Check records err, if any, as a problem of field (a *FieldError).
 func (l *List) Check(field string, err error) {
 	if err != nil {
-		*l = append(*l, fmt.Errorf("%s: %w", field, err))
+		*l = append(*l, newField(field, err))
 	}
 }
+
+// Err returns nil for no problems, else every problem joined.
+func (l List) Err() error { return errors.Join(l...) }
 
 // Prefix is At for err, a single problem or an errors.Join of several
 // (nil for none).
