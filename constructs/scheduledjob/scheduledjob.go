@@ -162,6 +162,21 @@ func (j *Job) newRunner(p *Props) awsstepfunctions.StateMachine {
 		})
 	}
 	guard := listRunning("ListRunningTasks", "$.Guard")
+	// The subnets and the group enter the definition as substitutions: a
+	// reference to another stack (Fn::GetStackOutput) may be a property
+	// value but not part of the definition's Fn::Join.
+	substitutions := map[string]*string{"SecurityGroup": p.SecurityGroup.SecurityGroupId()}
+	var subnets []awsec2.ISubnet
+	for i, id := range *p.Cluster.Vpc().SelectSubnets(p.Subnets).SubnetIds {
+		key := fmt.Sprintf("Subnet%d", i)
+		substitutions[key] = id
+		subnet := awsec2.Subnet_FromSubnetId(j, jsii.String(key), jsii.String("${"+key+"}"))
+		awscdk.Annotations_Of(subnet).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:noSubnetRouteTableId"),
+			jsii.String("a placeholder for RunTask's network configuration; its route table is never read"))
+		subnets = append(subnets, subnet)
+	}
+	group := awsec2.SecurityGroup_FromSecurityGroupId(j, jsii.String("SecurityGroup"), jsii.String("${SecurityGroup}"),
+		&awsec2.SecurityGroupImportOptions{Mutable: jsii.Bool(false)})
 	run := awsstepfunctionstasks.NewEcsRunTask(j, jsii.String("RunTask"), &awsstepfunctionstasks.EcsRunTaskProps{
 		IntegrationPattern: awsstepfunctions.IntegrationPattern_RUN_JOB,
 		Cluster:            p.Cluster,
@@ -169,8 +184,8 @@ func (j *Job) newRunner(p *Props) awsstepfunctions.StateMachine {
 		LaunchTarget: awsstepfunctionstasks.NewEcsFargateLaunchTarget(&awsstepfunctionstasks.EcsFargateLaunchTargetOptions{
 			PlatformVersion: awsecs.FargatePlatformVersion_LATEST,
 		}),
-		SecurityGroups:      &[]awsec2.ISecurityGroup{p.SecurityGroup},
-		Subnets:             p.Subnets,
+		SecurityGroups:      &[]awsec2.ISecurityGroup{group},
+		Subnets:             &awsec2.SubnetSelection{Subnets: &subnets},
 		PropagatedTagSource: awsecs.PropagatedTagSource_TASK_DEFINITION,
 		ResultPath:          jsii.String("$.Task"),
 		TaskTimeout:         j.timeout(p.TimeoutMinutes),
@@ -216,12 +231,13 @@ func (j *Job) newRunner(p *Props) awsstepfunctions.StateMachine {
 		RemovalPolicy: orDefault(p.Task.RemovalPolicy, awscdk.RemovalPolicy_RETAIN),
 	})
 	runner := awsstepfunctions.NewStateMachine(j, jsii.String("Runner"), &awsstepfunctions.StateMachineProps{
-		Comment:          jsii.String("Runs job " + p.Name + " unless a task of it is already running"),
-		DefinitionBody:   awsstepfunctions.DefinitionBody_FromChainable(definition),
-		StateMachineType: awsstepfunctions.StateMachineType_STANDARD, // .sync waits need a standard workflow
-		Logs:             &awsstepfunctions.LogOptions{Destination: logs, Level: awsstepfunctions.LogLevel_ALL, IncludeExecutionData: jsii.Bool(true)},
-		TracingEnabled:   jsii.Bool(true),
-		RemovalPolicy:    orDefault(p.Task.RemovalPolicy, awscdk.RemovalPolicy_RETAIN),
+		Comment:                 jsii.String("Runs job " + p.Name + " unless a task of it is already running"),
+		DefinitionBody:          awsstepfunctions.DefinitionBody_FromChainable(definition),
+		DefinitionSubstitutions: &substitutions,
+		StateMachineType:        awsstepfunctions.StateMachineType_STANDARD, // .sync waits need a standard workflow
+		Logs:                    &awsstepfunctions.LogOptions{Destination: logs, Level: awsstepfunctions.LogLevel_ALL, IncludeExecutionData: jsii.Bool(true)},
+		TracingEnabled:          jsii.Bool(true),
+		RemovalPolicy:           orDefault(p.Task.RemovalPolicy, awscdk.RemovalPolicy_RETAIN),
 	})
 	// ListTasks authorizes no resource ARN for Fargate tasks; the
 	// ecs:cluster condition limits it to the job's cluster.

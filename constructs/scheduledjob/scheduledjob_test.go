@@ -156,10 +156,15 @@ func TestOverlapGuard(t *testing.T) {
 			t.Errorf("%s: run %v", prefix, run)
 		}
 		network := run["Parameters"].(map[string]any)["NetworkConfiguration"].(map[string]any)["AwsvpcConfiguration"].(map[string]any)
-		if len(network["SecurityGroups"].([]any)) != 1 || len(network["Subnets"].([]any)) != 2 {
+		if fmt.Sprint(network["SecurityGroups"]) != "[${SecurityGroup}]" || fmt.Sprint(network["Subnets"]) != "[${Subnet0} ${Subnet1}]" {
 			t.Errorf("%s: network %v", prefix, network)
 		}
 	}
+	// The subnets and the group are substituted, not joined into the definition.
+	template.HasResourceProperties("AWS::StepFunctions::StateMachine", map[string]any{"DefinitionSubstitutions": map[string]any{
+		"SecurityGroup": map[string]any{"Fn::GetAtt": []any{tt.AnyValue(), "GroupId"}},
+		"Subnet0":       map[string]any{"Ref": tt.AnyValue()}, "Subnet1": map[string]any{"Ref": tt.AnyValue()},
+	}})
 	// The guard may list the tasks of this cluster only.
 	template.HasResourceProperties("AWS::IAM::Policy", map[string]any{
 		"PolicyDocument": tt.Like(map[string]any{"Statement": tt.ArrayWith(map[string]any{
