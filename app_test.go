@@ -593,6 +593,20 @@ func TestBadConfig(t *testing.T) {
 			`environments.dev.compute.extraEgress[0].toPort: unknown key; allowed keys here are cidr, description, port, protocol`},
 		{"extra egress too long", set("environments.dev.compute.extraEgress", manyEgressRules(51)),
 			`environments.dev.compute.extraEgress: 51 rules; at most 50 fit beside djangocdk's in a security group's 60 outbound rules`},
+		{"job with a bad cron", set("environments.dev.compute.jobs", []any{map[string]any{"name": "clearsessions", "schedule": "cron(0 3 * * * *)", "command": []any{"python", "manage.py", "clearsessions"}}}),
+			`environments.dev.compute.jobs[0].schedule: "cron(0 3 * * * *)" is not a schedule: day-of-month "*" and day-of-week "*" are both set; one of them must be "?"; ` + jobScheduleHelp},
+		{"job with a bad rate", set("environments.dev.compute.jobs", []any{map[string]any{"name": "ping", "schedule": "rate(1 hours)", "command": []any{"python", "manage.py", "ping"}}}),
+			`environments.dev.compute.jobs[0].schedule: "rate(1 hours)" is not a schedule: a rate of 1 takes the singular unit "hour"; ` + jobScheduleHelp},
+		{"job name twice", set("environments.dev.compute.jobs", []any{
+			map[string]any{"name": "report", "schedule": "rate(1 day)", "command": []any{"python", "manage.py", "report"}},
+			map[string]any{"name": "report", "schedule": "rate(2 days)", "command": []any{"python", "manage.py", "report", "--full"}}}),
+			`environments.dev.compute.jobs[1].name: "report" is also compute.jobs[0]'s name; each job needs its own`},
+		{"job with a bad command", set("environments.dev.compute.jobs", []any{
+			map[string]any{"name": "empty", "schedule": "rate(1 day)", "command": []any{}},
+			map[string]any{"name": "migrate-nightly", "schedule": "rate(1 day)", "command": []any{"python", "manage.py", "migrate"}, "cpu": 256.0, "memoryMiB": 4096.0}}),
+			`environments.dev.compute.jobs[0].command: empty; give the command as a list of words, such as ["python", "manage.py", "clearsessions"]` + "\n" +
+				`environments.dev.compute.jobs[1].command: ["python" "manage.py" "migrate"] runs migrations; only the migration task may (every task start would run them again)` + "\n" +
+				`environments.dev.compute.jobs[1].memoryMiB: 4096 MiB of memory does not go with cpu 256 on Fargate (see the task size table)`},
 		{"two problems at once", set("environments.dev.account", "x", "environments.dev.region", "moon"),
 			`environments.dev.account: "x" is not an AWS account id; use its 12 digits` + "\n" +
 				`environments.dev.region: "moon" is not an AWS region name such as us-east-1`},
@@ -616,6 +630,9 @@ func TestBadConfig(t *testing.T) {
 		})
 	}
 }
+
+// jobScheduleHelp ends every schedule error: what is allowed.
+const jobScheduleHelp = `want cron(minutes hours day-of-month month day-of-week year), such as cron(0 3 * * ? *), with "?" in one of day-of-month and day-of-week, or rate(N unit), such as rate(1 hour) or rate(15 minutes) (EventBridge Scheduler's syntax, in UTC)`
 
 // manyEgressRules returns n valid compute.extraEgress entries.
 func manyEgressRules(n int) []any {

@@ -17,6 +17,7 @@ import (
 	"github.com/djangocdk/djangocdk/constructs/migration"
 	"github.com/djangocdk/djangocdk/constructs/network"
 	"github.com/djangocdk/djangocdk/constructs/queuemetrics"
+	"github.com/djangocdk/djangocdk/constructs/scheduledjob"
 	"github.com/djangocdk/djangocdk/constructs/staticfiles"
 )
 
@@ -40,6 +41,8 @@ type ComputeStack struct {
 	// StaticFiles is the one-off collectstatic task, the one writer of the
 	// static bucket.
 	StaticFiles *staticfiles.Publisher
+	// Jobs are the scheduled jobs, in the order of compute.jobs.
+	Jobs []*scheduledjob.Job
 	// QueueMetrics publishes the queues' depth and backlog per task.
 	QueueMetrics *queuemetrics.QueueMetrics
 	// TaskRole is what the app may do, shared by all its containers.
@@ -69,6 +72,9 @@ type ComputeShared struct {
 	LoadBalancerFullName, TargetGroupFullName string
 	// OriginSecretArn is "" when the load balancer is public.
 	OriginSecretArn string
+	// JobRunnerArns by job name: the ARNs of the jobs' state machines,
+	// whose metrics are the jobs' runs and failures.
+	JobRunnerArns map[string]string
 }
 
 // Read returns the value of the SSM parameter name, one of Shared's, as
@@ -142,7 +148,7 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 	if err != nil {
 		return nil, err
 	}
-	c.Shared = ComputeShared{ServiceNames: map[string]string{}}
+	c.Shared = ComputeShared{ServiceNames: map[string]string{}, JobRunnerArns: map[string]string{}}
 	for _, p := range cfg.Processes() {
 		service, err := b.add(p)
 		if err != nil {

@@ -28,6 +28,8 @@ type ComputeConfig struct {
 	Beat TaskConfig `json:"beat"`
 	// Migration configures the migration task.
 	Migration TaskConfig `json:"migration"`
+	// Jobs are management commands run on a schedule (jobs_config.go).
+	Jobs []JobConfig `json:"jobs"`
 	// ExecuteCommand turns on ECS Exec on the web service (manage.py shell).
 	ExecuteCommand bool `json:"executeCommand"`
 	// Tracing configures the OpenTelemetry collector sidecars.
@@ -201,6 +203,7 @@ func (c *ComputeConfig) validate(v *validator, region string) {
 	v.filesystem("compute.beat", c.Beat.ReadonlyRootFilesystem, c.Beat.WritablePaths)
 	v.filesystem("compute.migration", c.Migration.ReadonlyRootFilesystem, c.Migration.WritablePaths)
 	c.validateEgress(v)
+	c.validateJobs(v)
 }
 
 // maxExtraEgress leaves room, in a security group's default quota of 60

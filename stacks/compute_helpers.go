@@ -80,6 +80,9 @@ func suppressComputeFindings(c *ComputeStack) {
 	for _, w := range c.Workers {
 		tasks = append(tasks, w.Task())
 	}
+	for _, j := range c.Jobs {
+		tasks = append(tasks, j.Task())
+	}
 	for _, t := range tasks {
 		suppress(t.TaskDefinition(), "AwsSolutions-ECS2",
 			"Only non-secret process settings are plain variables (DJANGO_SETTINGS_MODULE, DJANGO_ADMIN_URL, GUNICORN_*); secrets come from Secrets Manager and the data layer's settings from SSM.")
@@ -100,6 +103,13 @@ func suppressComputeFindings(c *ComputeStack) {
 		"Object-level access to the static bucket only: collectstatic reads what is there and puts what changed (no delete).",
 		"Action::s3:Abort*", "Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*",
 		matching(`/^Resource::arn:aws:s3:::<SsmParameterValue[a-z0-9]+DJANGOAWSSTATICBUCKETNAME[0-9A-F]+Parameter>\/\*$/g`))
+	for _, j := range c.Jobs {
+		suppressWildcards(j.Runner().Role(),
+			"The overlap guard's ecs:ListTasks authorizes no resource ARN for Fargate tasks and is limited to the cluster by an ecs:cluster condition; "+
+				"X-Ray and CloudWatch Logs delivery take no resource; a timed-out run stops its tasks in this cluster only.",
+			"Resource::*",
+			matching(`/^Resource::arn:aws:ecs:[a-z0-9-]+:[0-9]{12}:task\/<Cluster[0-9A-F]{8}>\/\*$/g`))
+	}
 	suppressWildcards(c.QueueMetrics.Role(),
 		"cloudwatch:PutMetricData takes no resource (the policy limits it to the Celery namespace), nor do the network interface actions Lambda needs in a VPC.",
 		"Resource::*")

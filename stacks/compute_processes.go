@@ -18,6 +18,7 @@ import (
 	"github.com/djangocdk/djangocdk/constructs/celeryworker"
 	"github.com/djangocdk/djangocdk/constructs/djangoweb"
 	"github.com/djangocdk/djangocdk/constructs/migration"
+	"github.com/djangocdk/djangocdk/constructs/scheduledjob"
 	"github.com/djangocdk/djangocdk/constructs/staticfiles"
 )
 
@@ -46,6 +47,8 @@ func (b *computeBuild) add(p Process) (awsecs.FargateService, error) {
 		return b.worker(p)
 	case MigrationKind:
 		return nil, b.migration(p)
+	case JobKind:
+		return nil, b.job(p)
 	}
 	return nil, fmt.Errorf("stacks: process %q has unknown kind %q", p.Name, p.Kind)
 }
@@ -142,6 +145,36 @@ func (b *computeBuild) migration(p Process) error {
 		return err
 	}
 	b.out.Migration, b.out.StaticFiles = migrate, static
+	return nil
+}
+
+// job adds a scheduled job: the migration task's settings with the job's
+// command and size, its own family, in the private subnets with the job
+// kind's security group; it shares its state machine's ARN for the
+// Operations stack's alarm and dashboard.
+func (b *computeBuild) job(p Process) error {
+	var j JobConfig
+	for _, job := range b.cfg.Compute.Jobs {
+		if job.Name == p.Job {
+			j = job
+		}
+	}
+	task := b.task(p)
+	task.Family = b.cfg.StackName(p.Name)
+	job, err := scheduledjob.New(b.stack, "Job-"+j.Name, &scheduledjob.Props{
+		Name:           j.Name,
+		Schedule:       j.Schedule,
+		Task:           task,
+		Cluster:        b.out.Cluster,
+		SecurityGroup:  b.groups.For(p.Kind),
+		Subnets:        b.private,
+		TimeoutMinutes: j.TimeoutMinutes,
+	})
+	if err != nil {
+		return err
+	}
+	b.out.Jobs = append(b.out.Jobs, job)
+	b.out.Shared.JobRunnerArns[j.Name] = share(b.stack, b.cfg, ComputeLayer, exportName(p.Name)+"RunnerArn", job.Runner().StateMachineArn())
 	return nil
 }
 

@@ -76,6 +76,10 @@ func NewOperationsStack(scope constructs.Construct, cfg *Config, data *DataStack
 			})
 		}
 	}
+	var jobs []monitoring.Job
+	for _, j := range cfg.Compute.Jobs {
+		jobs = append(jobs, monitoring.Job{Name: j.Name, RunnerArn: compute.Read(stack, compute.Shared.JobRunnerArns[j.Name])})
+	}
 	memory, _ := database.ClassMemoryGiB(cfg.Database.InstanceClass)
 	connections, _ := database.EstimatedMaxConnections(cfg.Database.InstanceClass)
 	o := cfg.Operations
@@ -87,6 +91,7 @@ func NewOperationsStack(scope constructs.Construct, cfg *Config, data *DataStack
 		ClusterName:          clusterName,
 		Services:             services,
 		Queues:               queues,
+		Jobs:                 jobs,
 		Database: monitoring.Database{
 			InstanceIdentifier: jsii.String(data.DatabaseIdentifier), StorageGiB: cfg.Database.AllocatedStorageGiB,
 			MemoryGiB: memory, MaxConnections: connections,

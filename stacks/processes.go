@@ -15,6 +15,9 @@ const (
 	// MigrationKind runs once per release, not as a service: migrate, and
 	// collectstatic with its settings (migration, staticfiles).
 	MigrationKind ProcessKind = "migration"
+	// JobKind runs a management command on a schedule (scheduledjob), with
+	// the migration task's settings and its own security group.
+	JobKind ProcessKind = "job"
 )
 
 // groupID is the id of the kind's task security group in the Data stack:
@@ -40,13 +43,15 @@ type Process struct {
 	Kind ProcessKind
 	// Queue is a worker's Celery queue; "" for the other kinds.
 	Queue string
+	// Job is a job's name (compute.jobs[].name); "" for the other kinds.
+	Job string
 	// Task sizes its task.
 	Task TaskConfig
 }
 
 // Service reports whether p runs as an ECS service, which each release
 // updates and operations watch.
-func (p Process) Service() bool { return p.Kind != MigrationKind }
+func (p Process) Service() bool { return p.Kind != MigrationKind && p.Kind != JobKind }
 
 // tracingService is p's name in traces; "" for a process that is not traced.
 func (p Process) tracingService() string {
@@ -57,7 +62,8 @@ func (p Process) tracingService() string {
 }
 
 // Processes returns the processes of c's environment in a fixed order:
-// web, beat, a worker per queue in the order of compute.queues, migrate.
+// web, beat, a worker per queue in the order of compute.queues, migrate,
+// a job per compute.jobs entry in its order ("job-<name>").
 func (c *Config) Processes() []Process {
 	w := c.Compute.Web
 	processes := []Process{
@@ -73,7 +79,16 @@ func (c *Config) Processes() []Process {
 			ReadonlyRootFilesystem: q.ReadonlyRootFilesystem, WritablePaths: q.WritablePaths,
 		}})
 	}
-	return append(processes, Process{Name: "migrate", Kind: MigrationKind, Task: c.Compute.Migration})
+	m := c.Compute.Migration
+	processes = append(processes, Process{Name: "migrate", Kind: MigrationKind, Task: m})
+	for _, j := range c.Compute.Jobs {
+		cpu, memory := j.size(m)
+		processes = append(processes, Process{Name: "job-" + j.Name, Kind: JobKind, Job: j.Name, Task: TaskConfig{
+			Cpu: cpu, MemoryMiB: memory, Command: j.Command,
+			ReadonlyRootFilesystem: m.ReadonlyRootFilesystem, WritablePaths: m.WritablePaths,
+		}})
+	}
+	return processes
 }
 
 // services returns the processes that run as ECS services, in order.

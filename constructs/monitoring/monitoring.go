@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/djangocdk/djangocdk/constructs/internal/propserr"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -53,6 +54,15 @@ type Queue struct {
 	Depth, OldestAge awscloudwatch.IMetric
 }
 
+// Job is a scheduled job to watch (see package scheduledjob).
+type Job struct {
+	// Name in alarm names and on the dashboard, such as "clearsessions".
+	Name string
+	// RunnerArn is the ARN of the job's state machine, whose executions
+	// are its runs.
+	RunnerArn *string
+}
+
 // Database is the PostgreSQL instance to watch.
 type Database struct {
 	// InstanceIdentifier is the RDS instance's identifier.
@@ -78,6 +88,8 @@ type Props struct {
 	Services []Service
 	// Queues are the Celery queues. Default: none.
 	Queues []Queue
+	// Jobs are the scheduled jobs. Default: none.
+	Jobs []Job
 	// Database is PostgreSQL. Required.
 	Database Database
 	// CacheNodes are the ElastiCache node ids (CacheClusterId). Default: none.
@@ -180,6 +192,13 @@ func New(scope constructs.Construct, id string, props *Props) (*Monitoring, erro
 			q.OldestAge, above, t.QueueAgeSeconds, 2)
 	}
 
+	// The scheduled jobs: a run fails on a non-zero exit, a task that did
+	// not start, a RunTask error or the job's timeout.
+	for _, j := range p.Jobs {
+		alarm("job-"+j.Name+"-failed", "Scheduled job "+j.Name+" failed (non-zero exit, task failed to start or timed out): read the failed execution of its state machine (RunTask's output: StopCode, StoppedReason, ExitCode) and the task's logs",
+			jobMetric(j, "ExecutionsFailed", sum), above, 0, 1)
+	}
+
 	// The data layer.
 	db := p.Database
 	dbAvg := &awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Average")}
@@ -268,6 +287,20 @@ func dashboard(scope constructs.Construct, p *Props, alarms []awscloudwatch.Alar
 	if len(depth) > 0 {
 		d.AddWidgets(graph("Queue depth", depth...), graph("Oldest message age (s)", age...))
 	}
+	if len(p.Jobs) > 0 {
+		d.AddWidgets(awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{Markdown: jsii.String("## Scheduled jobs"), Width: jsii.Number(24), Height: jsii.Number(1)}))
+		var widgets []awscloudwatch.IWidget
+		for _, j := range p.Jobs {
+			var metrics []awscloudwatch.IMetric
+			for _, name := range []string{"ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed"} {
+				o := opts("Sum")
+				o.Label = jsii.String(strings.TrimPrefix(name, "Executions")) // runs started, succeeded, failed
+				metrics = append(metrics, jobMetric(j, name, o))
+			}
+			widgets = append(widgets, graph("Job "+j.Name+": runs and failures", metrics...))
+		}
+		d.AddWidgets(widgets...)
+	}
 	d.AddWidgets(awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{Markdown: jsii.String("## Data: PostgreSQL and cache"), Width: jsii.Number(24), Height: jsii.Number(1)}))
 	d.AddWidgets(graph("PostgreSQL CPU %", p.databaseMetric("CPUUtilization", opts("Average"))), graph("PostgreSQL connections", p.databaseMetric("DatabaseConnections", opts("Maximum"))),
 		graph("PostgreSQL free storage (bytes)", p.databaseMetric("FreeStorageSpace", opts("Minimum"))))
@@ -334,6 +367,10 @@ func (props *Props) withDefaults() (Props, error) {
 		required(fmt.Sprintf("Queues[%d].Depth", i), q.Depth == nil)
 		required(fmt.Sprintf("Queues[%d].OldestAge", i), q.OldestAge == nil)
 	}
+	for i, j := range p.Jobs {
+		required(fmt.Sprintf("Jobs[%d].Name", i), j.Name == "")
+		required(fmt.Sprintf("Jobs[%d].RunnerArn", i), j.RunnerArn == nil)
+	}
 	required("Database.InstanceIdentifier", p.Database.InstanceIdentifier == nil)
 	required("Database.StorageGiB", p.Database.StorageGiB < 1)
 	required("Database.MemoryGiB", p.Database.MemoryGiB < 1)
@@ -392,6 +429,15 @@ func (p *Props) serviceMetric(s Service, name string, opts *awscloudwatch.Metric
 	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 		Namespace: jsii.String("AWS/ECS"), MetricName: jsii.String(name), Period: opts.Period, Statistic: opts.Statistic,
 		DimensionsMap: &map[string]*string{"ClusterName": p.ClusterName, "ServiceName": s.ServiceName},
+	})
+}
+
+// jobMetric is an AWS/States metric of job j's state machine.
+func jobMetric(j Job, name string, opts *awscloudwatch.MetricOptions) awscloudwatch.Metric {
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace: jsii.String("AWS/States"), MetricName: jsii.String(name), Period: opts.Period, Statistic: opts.Statistic,
+		DimensionsMap: &map[string]*string{"StateMachineArn": j.RunnerArn},
+		Label:         opts.Label,
 	})
 }
 

@@ -1,7 +1,7 @@
 package monitoring
 
 import (
-	"github.com/djangocdk/djangocdk/constructs/internal/templatetest"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/djangocdk/djangocdk/constructs/internal/templatetest"
+	tt "github.com/djangocdk/djangocdk/constructs/internal/templatetest"
 )
 
 type placeholderTopic struct{ awssns.ITopic }
@@ -218,4 +220,28 @@ func TestIsAConstruct(t *testing.T) {
 		})
 		tmpl.HasResourceProperties(jsii.String("AWS::SNS::Topic"), map[string]any{"Tags": assertions.Match_Absent()})
 	})
+}
+
+// TestJobs checks each scheduled job's failure alarm and dashboard widget.
+func TestJobs(t *testing.T) {
+	stack := newStack("Jobs")
+	props := minimal(stack)
+	props.Jobs = []Job{{Name: "clearsessions", RunnerArn: jsii.String("arn:aws:states:us-east-1:123456789012:stateMachine:clear")}}
+	newMonitoring(t, stack, props)
+	template := tt.FromStack(t, stack)
+	template.HasResourceProperties("AWS::CloudWatch::Alarm", alarm("job-clearsessions-failed", map[string]any{
+		"Namespace": "AWS/States", "MetricName": "ExecutionsFailed", "Statistic": "Sum", "Period": 300.0,
+		"Threshold": 0.0, "ComparisonOperator": "GreaterThanThreshold", "EvaluationPeriods": 1.0,
+		"Dimensions":   []any{map[string]any{"Name": "StateMachineArn", "Value": "arn:aws:states:us-east-1:123456789012:stateMachine:clear"}},
+		"AlarmActions": []any{map[string]any{"Ref": tt.AnyValue()}},
+	}))
+	body := fmt.Sprint(template.Properties("AWS::CloudWatch::Dashboard")["DashboardBody"])
+	for _, want := range []string{`"title":"Job clearsessions: runs and failures"`, `["AWS/States","ExecutionsStarted","StateMachineArn","arn:aws:states:us-east-1:123456789012:stateMachine:clear"`, `"ExecutionsFailed"`, "## Scheduled jobs"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("dashboard lacks %s:\n%s", want, body)
+		}
+	}
+	if _, err := New(nil, "Monitoring", &Props{Topic: placeholderTopic{}, Jobs: []Job{{Name: "x"}}}); err == nil || !strings.Contains(err.Error(), "monitoring.Props.Jobs[0].RunnerArn: required") {
+		t.Errorf("error %v", err)
+	}
 }
