@@ -492,7 +492,7 @@ func TestBadConfig(t *testing.T) {
 		{"stop timeout above Fargate's limit", set("environments.dev.compute.web.stopTimeoutSeconds", 180.0),
 			"environments.dev.compute.web.stopTimeoutSeconds: 180 is outside 1 to 120 (Fargate's limit)"},
 		{"connection budget", set("environments.dev.compute.web.maxTasks", 10.0, "environments.dev.compute.web.gunicorn", map[string]any{"workers": 4.0, "threads": 8.0}),
-			"defaults.database.instanceClass: connection budget exceeded during a rolling deploy, when each service runs up to 200% of its maxTasks: web 20 tasks x 4 workers x 8 threads = 640, queues celery 4 x 4, beat 1 and migration 1 make 658 connections; db.t4g.micro allows about 79 (max_connections), 63 with a 80% margin. " +
+			"defaults.database.instanceClass: connection budget exceeded during a rolling deploy, when each service runs up to 200% of its maxTasks: web 20 tasks x 4 workers x 8 threads = 640, queues celery 4 x 4, beat 1, migration 1 and 0 scheduled jobs make 658 connections; db.t4g.micro allows about 79 (max_connections), 63 with a 80% margin. " +
 				"Lower compute.web.maxTasks, the gunicorn workers or threads, or the queues' maxTasks or concurrency; choose a larger database.instanceClass; or set database.proxy to true"},
 		{"web command runs migrations", set("environments.dev.compute.web.command", []any{"sh", "-c", "python manage.py migrate && gunicorn config.wsgi"}),
 			`environments.dev.compute.web.command: ["sh" "-c" "python manage.py migrate && gunicorn config.wsgi"] runs migrations; only the migration task may (every task start would run them again)`},

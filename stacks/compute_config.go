@@ -295,7 +295,9 @@ func (c *Config) validateConnections(v *validator) {
 	w := c.Compute.Web
 	webTasks := deploying(w.MaxTasks, djangoweb.MaxHealthyPercent)
 	web := webTasks * w.Gunicorn.Workers * w.Gunicorn.Threads
-	total := web + 2 // beat (never two at once) and one migration task
+	// Beat (never two at once), one migration task and one task per
+	// scheduled job (never two of one job at once).
+	total := web + 2 + len(c.Compute.Jobs)
 	var queues []string
 	for _, q := range c.Compute.Queues {
 		tasks := deploying(q.MaxTasks, celeryworker.MaxHealthyPercent)
@@ -305,10 +307,10 @@ func (c *Config) validateConnections(v *validator) {
 	budget := int(float64(maxConnections) * connectionMargin)
 	if total > budget {
 		v.problems = append(v.problems, fmt.Sprintf(
-			"%s: connection budget exceeded during a rolling deploy, when each service runs up to %d%% of its maxTasks: web %d tasks x %d workers x %d threads = %d, queues %s, beat 1 and migration 1 make %d connections; %s allows about %d (max_connections), %d with a %d%% margin. "+
+			"%s: connection budget exceeded during a rolling deploy, when each service runs up to %d%% of its maxTasks: web %d tasks x %d workers x %d threads = %d, queues %s, beat 1, migration 1 and %d scheduled jobs make %d connections; %s allows about %d (max_connections), %d with a %d%% margin. "+
 				"Lower compute.web.maxTasks, the gunicorn workers or threads, or the queues' maxTasks or concurrency; choose a larger database.instanceClass; or set database.proxy to true",
 			v.src.Origin("database.instanceClass"), djangoweb.MaxHealthyPercent, webTasks, w.Gunicorn.Workers, w.Gunicorn.Threads, web,
-			strings.Join(queues, ", "), total, c.Database.InstanceClass, maxConnections, budget, int(connectionMargin*100)))
+			strings.Join(queues, ", "), len(c.Compute.Jobs), total, c.Database.InstanceClass, maxConnections, budget, int(connectionMargin*100)))
 	}
 }
 

@@ -159,7 +159,7 @@ func (b *computeBuild) job(p Process) error {
 			j = job
 		}
 	}
-	task := b.task(p)
+	task := b.wired(b.cfg.taskProps(p.tracingService(), p.Task))
 	task.Family = b.cfg.StackName(p.Name)
 	job, err := scheduledjob.New(b.stack, "Job-"+j.Name, &scheduledjob.Props{
 		Name:           j.Name,

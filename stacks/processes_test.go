@@ -13,6 +13,7 @@ func TestProcesses(t *testing.T) {
 		Web:    WebConfig{Cpu: 512, MemoryMiB: 1024},
 		Beat:   TaskConfig{Cpu: 256, MemoryMiB: 512},
 		Queues: []QueueConfig{{Name: "celery", Cpu: 1024}, {Name: "high-priority", Cpu: 2048}},
+		Jobs:   []JobConfig{{Name: "clearsessions", Command: []string{"python", "manage.py", "clearsessions"}}},
 	}}
 	var names, keys []string
 	for _, p := range cfg.Processes() {
@@ -21,7 +22,7 @@ func TestProcesses(t *testing.T) {
 			keys = append(keys, ServiceNameKey(p.Name))
 		}
 	}
-	if want := []string{"web", "beat", "worker-celery", "worker-high-priority", "migrate"}; !reflect.DeepEqual(names, want) {
+	if want := []string{"web", "beat", "worker-celery", "worker-high-priority", "migrate", "job-clearsessions"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("processes %v, want %v", names, want)
 	}
 	if want := []string{"WebServiceName", "BeatServiceName", "WorkerCeleryServiceName", "WorkerHighPriorityServiceName"}; !reflect.DeepEqual(keys, want) {
@@ -36,7 +37,7 @@ func TestProcesses(t *testing.T) {
 	}
 	// The Data stack's logical IDs: renaming one replaces a security group
 	// that running tasks hold.
-	if want := []string{"WebTasks", "BeatTasks", "WorkerTasks", "MigrationTasks"}; !reflect.DeepEqual(groups, want) {
+	if want := []string{"WebTasks", "BeatTasks", "WorkerTasks", "MigrationTasks", "JobTasks"}; !reflect.DeepEqual(groups, want) {
 		t.Errorf("task groups %v, want %v", groups, want)
 	}
 	if p := cfg.Processes()[3]; p.Queue != "high-priority" || p.Task.Cpu != 2048 || p.Kind != WorkerKind {
@@ -44,5 +45,8 @@ func TestProcesses(t *testing.T) {
 	}
 	if tr := cfg.Processes()[4].tracingService(); tr != "" {
 		t.Errorf("the migration is traced as %q; one-off tasks carry no collector", tr)
+	}
+	if job := cfg.Processes()[5]; job.Service() || job.Job != "clearsessions" {
+		t.Errorf("job process %+v: a scheduled job is a one-off task of its job", job)
 	}
 }

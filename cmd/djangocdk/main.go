@@ -1,7 +1,7 @@
 // Command djangocdk runs the day-2 operations of an environment that the
 // djangocdk CDK app deployed: a one-off manage.py command, a shell in a
-// running task, the logs, the status, and a rollback through the release
-// pipeline's own Release step. It reads the same cdk.json as the app and
+// running task, the logs, the status, a rollback through the release
+// pipeline's own Release step, and the fixed monthly cost. It reads the same cdk.json as the app and
 // finds the deployed resources by the names the stacks give them.
 //
 // Usage:
@@ -15,8 +15,9 @@
 //	logs      the processes' CloudWatch Logs, interleaved by time
 //	status    per service the image, tasks and deployment; queues, alarms, the last release
 //	rollback  release the previous released image (or --to COMMIT) through the Release project
+//	cost      the fixed monthly cost at list price, from the synthesized templates (offline)
 //
-// It needs AWS credentials for the environment's account (the default
+// Every command but cost needs AWS credentials for the environment's account (the default
 // chain: AWS_PROFILE, SSO, environment variables, a role). Install it with
 // go install github.com/djangocdk/djangocdk/cmd/djangocdk@latest.
 package main
@@ -56,6 +57,9 @@ type app struct {
 	// connect loads the config of the environment the flags chose and its
 	// clients; a command calls it once its flags are parsed.
 	connect func(context.Context) error
+	// configure loads the config alone, for a command that needs no AWS
+	// access (cost).
+	configure func() error
 }
 
 // How often waits ask AWS again, and how the Session Manager plugin is
@@ -88,6 +92,8 @@ commands:
   status [--json] per service the image, tasks and deployment; queue depth, alarms, last release
   rollback [--to COMMIT] [--timeout D]
                   release the previous released image (or COMMIT) through the Release project
+  cost [--assembly DIR] [--json]
+                  the fixed monthly cost at list price, item by item, from the synthesized templates
 
 every command takes -e/--env ENV (default: cdk.json's context.env) and --config FILE
 (default: cdk.json in this directory or the nearest parent). Run "djangocdk <command> -h" for its flags.
@@ -110,6 +116,7 @@ var commands = map[string]func(a *app, ctx context.Context, fs *flag.FlagSet, ar
 	"logs":     (*app).logs,
 	"status":   (*app).status,
 	"rollback": (*app).rollback,
+	"cost":     (*app).cost,
 }
 
 // Main runs the command in args with the clients that connect returns for
@@ -131,14 +138,22 @@ func Main(ctx context.Context, args []string, out, errw io.Writer, connect func(
 	fs.StringVar(&env, "e", "", "the environment (an environments key of cdk.json); default: cdk.json's context.env")
 	fs.StringVar(&env, "env", "", "same as -e")
 	fs.StringVar(&configPath, "config", "", "the cdk.json to read; default: the nearest in this directory or a parent")
-	// Each command adds its flags, parses, then calls a.connect.
-	a.connect = func(ctx context.Context) error {
+	// Each command adds its flags, parses, then calls a.connect (or
+	// a.configure).
+	a.configure = func() error {
 		cfg, err := loadConfig(configPath, env)
 		if err != nil {
 			return &exitError{2, err}
 		}
 		a.cfg = cfg
-		if a.aws, err = connect(ctx, cfg); err != nil {
+		return nil
+	}
+	a.connect = func(ctx context.Context) error {
+		if err := a.configure(); err != nil {
+			return err
+		}
+		var err error
+		if a.aws, err = connect(ctx, a.cfg); err != nil {
 			return err
 		}
 		return a.checkAccount(ctx)
