@@ -82,7 +82,6 @@ func NewOperationsStack(scope constructs.Construct, cfg *Config, data *DataStack
 	}
 	memory, _ := database.ClassMemoryGiB(cfg.Database.InstanceClass)
 	connections, _ := database.EstimatedMaxConnections(cfg.Database.InstanceClass)
-	o := cfg.Operations
 	m, err := monitoring.New(stack, "Monitoring", &monitoring.Props{
 		Topic:                topic,
 		Name:                 cfg.Project + "-" + cfg.Env,
@@ -98,15 +97,7 @@ func NewOperationsStack(scope constructs.Construct, cfg *Config, data *DataStack
 		},
 		CacheNodes:   data.Cache.NodeIDs(),
 		PipelineName: readShared(stack, pipeline.Stack, pipeline.PipelineNameParameter),
-		Thresholds: monitoring.Thresholds{
-			Alb5xxPercent: o.Alb5xxPercent, Target5xxPercent: o.Target5xxPercent,
-			LatencyP95Seconds: o.LatencyP95Seconds, LatencyP99Seconds: o.LatencyP99Seconds,
-			ServiceCpuPercent: o.ServiceCpuPercent, ServiceMemoryPercent: o.ServiceMemoryPercent,
-			QueueDepth: o.QueueDepth, QueueAgeSeconds: o.QueueAgeSeconds,
-			DatabaseCpuPercent: o.DatabaseCpuPercent, DatabaseFreeStoragePct: o.DatabaseFreeStoragePct,
-			DatabaseFreeMemoryPct: o.DatabaseFreeMemoryPct, DatabaseConnectionsPct: o.DatabaseConnectionsPct,
-			CacheCpuPercent: o.CacheCpuPercent, CacheMemoryPercent: o.CacheMemoryPercent,
-		},
+		Thresholds: cfg.Operations.thresholds(),
 	})
 	if err != nil {
 		return nil, err

@@ -1,6 +1,12 @@
 package stacks
 
-import "fmt"
+import (
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+)
 
 // OperationsConfig configures the alarms, their topic and the dashboard.
 type OperationsConfig struct {
@@ -23,40 +29,18 @@ type OperationsConfig struct {
 	CacheMemoryPercent     float64 `json:"cacheMemoryPercent"`
 }
 
-// percent checks a percentage threshold.
-func (v *validator) percent(path string, value float64) {
-	if value <= 0 || value >= 100 {
-		v.fail(path, "%g is not a percentage between 0 and 100", value)
-	}
-}
-
-// positive checks a threshold that must be above zero.
-func (v *validator) positive(path string, value float64) {
-	if value <= 0 {
-		v.fail(path, "%g is not above 0", value)
-	}
-}
-
 func (o *OperationsConfig) validate(v *validator) {
 	for i, email := range o.AlarmEmails {
 		if !emailPattern.MatchString(email) {
 			v.fail(fmt.Sprintf("operations.alarmEmails[%d]", i), "%q is not an email address", email)
 		}
 	}
-	for _, t := range []struct {
-		key   string
-		value float64
-	}{{"alb5xxPercent", o.Alb5xxPercent}, {"target5xxPercent", o.Target5xxPercent}, {"serviceCpuPercent", o.ServiceCpuPercent},
-		{"serviceMemoryPercent", o.ServiceMemoryPercent}, {"databaseCpuPercent", o.DatabaseCpuPercent},
-		{"databaseFreeStoragePercent", o.DatabaseFreeStoragePct}, {"databaseFreeMemoryPercent", o.DatabaseFreeMemoryPct},
-		{"databaseConnectionsPercent", o.DatabaseConnectionsPct}, {"cacheCpuPercent", o.CacheCpuPercent}, {"cacheMemoryPercent", o.CacheMemoryPercent}} {
-		v.percent("operations."+t.key, t.value)
-	}
-	v.positive("operations.latencyP95Seconds", o.LatencyP95Seconds)
-	v.positive("operations.latencyP99Seconds", o.LatencyP99Seconds)
-	v.positive("operations.queueDepth", o.QueueDepth)
-	v.positive("operations.queueAgeSeconds", o.QueueAgeSeconds)
-	if o.LatencyP99Seconds < o.LatencyP95Seconds {
-		v.fail("operations.latencyP99Seconds", "%g is below operations.latencyP95Seconds (%g)", o.LatencyP99Seconds, o.LatencyP95Seconds)
+	// The thresholds' ranges are monitoring.Thresholds.Validate's
+	// (validateProps); a 0 there would read as "the default".
+	thresholds := reflect.ValueOf(o.thresholds())
+	for _, field := range slices.Sorted(maps.Keys(thresholdKeys)) {
+		if key := thresholdKeys[field]; thresholds.FieldByName(strings.TrimPrefix(field, "Thresholds.")).Float() == 0 {
+			v.fail(key, "0 is not allowed; the construct would read it as \"use my default\", so give the number you mean")
+		}
 	}
 }

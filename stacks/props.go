@@ -14,6 +14,7 @@ import (
 	"github.com/djangocdk/djangocdk/constructs/database"
 	"github.com/djangocdk/djangocdk/constructs/djangoweb"
 	"github.com/djangocdk/djangocdk/constructs/migration"
+	"github.com/djangocdk/djangocdk/constructs/monitoring"
 	"github.com/djangocdk/djangocdk/constructs/storage"
 )
 
@@ -190,6 +191,30 @@ var storageKeys = map[string]string{
 	"AccessLogDays": "storage.accessLogDays",
 }
 
+// thresholds maps operations to the alarms' monitoring.Thresholds.
+func (o *OperationsConfig) thresholds() monitoring.Thresholds {
+	return monitoring.Thresholds{
+		Alb5xxPercent: o.Alb5xxPercent, Target5xxPercent: o.Target5xxPercent,
+		LatencyP95Seconds: o.LatencyP95Seconds, LatencyP99Seconds: o.LatencyP99Seconds,
+		ServiceCpuPercent: o.ServiceCpuPercent, ServiceMemoryPercent: o.ServiceMemoryPercent,
+		QueueDepth: o.QueueDepth, QueueAgeSeconds: o.QueueAgeSeconds,
+		DatabaseCpuPercent: o.DatabaseCpuPercent, DatabaseFreeStoragePct: o.DatabaseFreeStoragePct,
+		DatabaseFreeMemoryPct: o.DatabaseFreeMemoryPct, DatabaseConnectionsPct: o.DatabaseConnectionsPct,
+		CacheCpuPercent: o.CacheCpuPercent, CacheMemoryPercent: o.CacheMemoryPercent,
+	}
+}
+
+// thresholdKeys are the cdk.json keys of monitoring.Thresholds' fields.
+var thresholdKeys = map[string]string{
+	"Thresholds.Alb5xxPercent": "operations.alb5xxPercent", "Thresholds.Target5xxPercent": "operations.target5xxPercent",
+	"Thresholds.LatencyP95Seconds": "operations.latencyP95Seconds", "Thresholds.LatencyP99Seconds": "operations.latencyP99Seconds",
+	"Thresholds.ServiceCpuPercent": "operations.serviceCpuPercent", "Thresholds.ServiceMemoryPercent": "operations.serviceMemoryPercent",
+	"Thresholds.QueueDepth": "operations.queueDepth", "Thresholds.QueueAgeSeconds": "operations.queueAgeSeconds",
+	"Thresholds.DatabaseCpuPercent": "operations.databaseCpuPercent", "Thresholds.DatabaseFreeStoragePct": "operations.databaseFreeStoragePercent",
+	"Thresholds.DatabaseFreeMemoryPct": "operations.databaseFreeMemoryPercent", "Thresholds.DatabaseConnectionsPct": "operations.databaseConnectionsPercent",
+	"Thresholds.CacheCpuPercent": "operations.cacheCpuPercent", "Thresholds.CacheMemoryPercent": "operations.cacheMemoryPercent",
+}
+
 // validateProps checks the Props that config maps, each with its
 // construct's Validate, and reports every problem at the cdk.json key
 // that set the field.
@@ -216,6 +241,7 @@ func (c *Config) validateProps(v *validator) {
 	v.props(db.Validate(), databaseKeys)
 	v.props(redis.Validate(), cacheKeys)
 	v.props(buckets.Validate(), storageKeys)
+	v.props(c.Operations.thresholds().Validate(), thresholdKeys)
 }
 
 // noZeroDefaults rejects 0 in the keys whose construct field reads 0 as

@@ -39,6 +39,58 @@ type Thresholds struct {
 	CacheMemoryPercent     float64 // [80] memory used by data
 }
 
+// withDefaults returns t with each zero threshold at its default.
+func (t Thresholds) withDefaults() Thresholds {
+	for _, d := range []struct {
+		field *float64
+		value float64
+	}{
+		{&t.Alb5xxPercent, 5}, {&t.Target5xxPercent, 5}, {&t.LatencyP95Seconds, 1}, {&t.LatencyP99Seconds, 3},
+		{&t.ServiceCpuPercent, 85}, {&t.ServiceMemoryPercent, 85}, {&t.QueueDepth, 1000}, {&t.QueueAgeSeconds, 600},
+		{&t.DatabaseCpuPercent, 80}, {&t.DatabaseFreeStoragePct, 10}, {&t.DatabaseFreeMemoryPct, 10},
+		{&t.DatabaseConnectionsPct, 80}, {&t.CacheCpuPercent, 80}, {&t.CacheMemoryPercent, 80},
+	} {
+		if *d.field == 0 {
+			*d.field = d.value
+		}
+	}
+	return t
+}
+
+// Validate reports every threshold out of range, defaults applied: a
+// percentage must be above 0 and below 100, a latency, depth or age above
+// 0, and the p99 latency at least the p95.
+func (t Thresholds) Validate() error {
+	t = t.withDefaults()
+	var l propserr.List
+	field := func(name string) string { return "monitoring.Props.Thresholds." + name }
+	for _, pct := range []struct {
+		name  string
+		value float64
+	}{
+		{"Alb5xxPercent", t.Alb5xxPercent}, {"Target5xxPercent", t.Target5xxPercent}, {"ServiceCpuPercent", t.ServiceCpuPercent},
+		{"ServiceMemoryPercent", t.ServiceMemoryPercent}, {"DatabaseCpuPercent", t.DatabaseCpuPercent},
+		{"DatabaseFreeStoragePct", t.DatabaseFreeStoragePct}, {"DatabaseFreeMemoryPct", t.DatabaseFreeMemoryPct},
+		{"DatabaseConnectionsPct", t.DatabaseConnectionsPct}, {"CacheCpuPercent", t.CacheCpuPercent}, {"CacheMemoryPercent", t.CacheMemoryPercent},
+	} {
+		if pct.value <= 0 || pct.value >= 100 {
+			l.Add(field(pct.name), "%g is not a percentage between 0 and 100", pct.value)
+		}
+	}
+	for _, pos := range []struct {
+		name  string
+		value float64
+	}{{"LatencyP95Seconds", t.LatencyP95Seconds}, {"LatencyP99Seconds", t.LatencyP99Seconds}, {"QueueDepth", t.QueueDepth}, {"QueueAgeSeconds", t.QueueAgeSeconds}} {
+		if pos.value <= 0 {
+			l.Add(field(pos.name), "%g is not above 0", pos.value)
+		}
+	}
+	if t.LatencyP99Seconds < t.LatencyP95Seconds {
+		l.Add(field("LatencyP99Seconds"), "%g is below the p95 latency threshold (%g)", t.LatencyP99Seconds, t.LatencyP95Seconds)
+	}
+	return errors.Join(l...)
+}
+
 // Service is an ECS service to watch.
 type Service struct {
 	// Name in alarm names and on the dashboard, such as "web".
@@ -332,20 +384,7 @@ func (props *Props) withDefaults() (Props, error) {
 	if props != nil {
 		p = *props
 	}
-	t := &p.Thresholds
-	for _, d := range []struct {
-		field *float64
-		value float64
-	}{
-		{&t.Alb5xxPercent, 5}, {&t.Target5xxPercent, 5}, {&t.LatencyP95Seconds, 1}, {&t.LatencyP99Seconds, 3},
-		{&t.ServiceCpuPercent, 85}, {&t.ServiceMemoryPercent, 85}, {&t.QueueDepth, 1000}, {&t.QueueAgeSeconds, 600},
-		{&t.DatabaseCpuPercent, 80}, {&t.DatabaseFreeStoragePct, 10}, {&t.DatabaseFreeMemoryPct, 10},
-		{&t.DatabaseConnectionsPct, 80}, {&t.CacheCpuPercent, 80}, {&t.CacheMemoryPercent, 80},
-	} {
-		if *d.field == 0 {
-			*d.field = d.value
-		}
-	}
+	p.Thresholds = p.Thresholds.withDefaults()
 	var problems []error
 	required := func(field string, missing bool) {
 		if missing {
@@ -375,6 +414,9 @@ func (props *Props) withDefaults() (Props, error) {
 	required("Database.StorageGiB", p.Database.StorageGiB < 1)
 	required("Database.MemoryGiB", p.Database.MemoryGiB < 1)
 	required("Database.MaxConnections", p.Database.MaxConnections < 1)
+	if err := p.Thresholds.Validate(); err != nil {
+		problems = append(problems, err)
+	}
 	if len(problems) > 0 {
 		return p, errors.Join(problems...)
 	}
