@@ -14,6 +14,7 @@ require (
 	github.com/aws/jsii-runtime-go v1.139.0
 	github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.38.2
 	github.com/redis/go-redis/v9 v9.14.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (

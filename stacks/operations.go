@@ -78,6 +78,10 @@ func NewOperationsStack(scope constructs.Construct, cfg *Config, data *DataStack
 			OldestAge: compute.QueueMetrics.ClusterMetric(queuemetrics.OldestAgeMetric, name, clusterName),
 		})
 	}
+	var pipelineName *string // none with the github driver
+	if pipeline.PipelineNameParameter != "" {
+		pipelineName = readShared(stack, pipeline.Stack, pipeline.PipelineNameParameter)
+	}
 	memory, _ := database.ClassMemoryGiB(cfg.Database.InstanceClass)
 	connections, _ := database.EstimatedMaxConnections(cfg.Database.InstanceClass)
 	o := cfg.Operations
@@ -94,7 +98,7 @@ func NewOperationsStack(scope constructs.Construct, cfg *Config, data *DataStack
 			MemoryGiB: memory, MaxConnections: connections,
 		},
 		CacheNodes:   data.Cache.NodeIDs(),
-		PipelineName: readShared(stack, pipeline.Stack, pipeline.PipelineNameParameter),
+		PipelineName: pipelineName,
 		Thresholds: monitoring.Thresholds{
 			Alb5xxPercent: o.Alb5xxPercent, Target5xxPercent: o.Target5xxPercent,
 			LatencyP95Seconds: o.LatencyP95Seconds, LatencyP99Seconds: o.LatencyP99Seconds,

@@ -36,7 +36,7 @@ const MaxSessionMinutes = 720
 
 // DeploySessionMinutes is the Deploy role's longest session: cdk deploy of
 // every stack, a database among them, can outlast an hour.
-const DeploySessionMinutes = 240
+const DeploySessionMinutes = 120
 
 // Audience is the aud claim aws-actions/configure-aws-credentials asks for.
 const Audience = "sts.amazonaws.com"
