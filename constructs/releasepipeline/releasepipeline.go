@@ -13,7 +13,9 @@
 // run old code on the new schema. The Release project also runs outside the
 // pipeline (aws codebuild start-build with IMAGE_TAG), for a release by
 // hand with the same scripts and the same role. The shell scripts that do
-// the work are in ./scripts.
+// the work are in ./scripts. Another driver of the same scripts (a GitHub
+// Actions workflow) gets the same variables from ReleaseEnvironment and
+// BuildEnvironment and the same permissions from GrantRelease.
 package releasepipeline
 
 import (
