@@ -613,12 +613,13 @@ func TestCapacityProviderServicesWaitForTheAssociation(t *testing.T) {
 }
 
 // execVariant is production with ECS Exec on (a break-glass shell), which
-// needs the web container's root filesystem writable.
+// needs the web container's root filesystem writable; it is githubVariant
+// too.
 func execVariant(t *testing.T) *synthesized {
-	return synthVariant(t, "production-exec", "production", set(
+	return synthVariant(t, "production-exec", "production", set(append([]any{
 		"environments.production.compute.executeCommand", true,
 		"environments.production.compute.web.readonlyRootFilesystem", false,
-	))
+	}, githubOnly...)...))
 }
 
 // filesystemVariant is staging with a second writable path for beat and a

@@ -21,6 +21,7 @@ require (
 	github.com/aws/smithy-go v1.28.8
 	github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.38.2
 	github.com/redis/go-redis/v9 v9.14.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (

@@ -80,6 +80,10 @@ func NewOperationsStack(scope constructs.Construct, cfg *Config, data *DataStack
 	for _, j := range cfg.Compute.Jobs {
 		jobs = append(jobs, monitoring.Job{Name: j.Name, RunnerArn: compute.Read(stack, compute.Shared.JobRunnerArns[j.Name])})
 	}
+	var pipelineName *string // none with the github driver
+	if pipeline.PipelineNameParameter != "" {
+		pipelineName = readShared(stack, pipeline.Stack, pipeline.PipelineNameParameter)
+	}
 	memory, _ := database.ClassMemoryGiB(cfg.Database.InstanceClass)
 	connections, _ := database.EstimatedMaxConnections(cfg.Database.InstanceClass)
 	m, err := monitoring.New(stack, "Monitoring", &monitoring.Props{
@@ -96,8 +100,8 @@ func NewOperationsStack(scope constructs.Construct, cfg *Config, data *DataStack
 			MemoryGiB: memory, MaxConnections: connections,
 		},
 		CacheNodes:   data.Cache.NodeIDs(),
-		PipelineName: readShared(stack, pipeline.Stack, pipeline.PipelineNameParameter),
-		Thresholds: cfg.Operations.thresholds(),
+		PipelineName: pipelineName,
+		Thresholds:   cfg.Operations.thresholds(),
 	})
 	if err != nil {
 		return nil, err

@@ -13,44 +13,33 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/djangocdk/djangocdk/constructs/githuboidc"
 	"github.com/djangocdk/djangocdk/constructs/releasepipeline"
 )
 
 // PipelineLayer is the layer name of the Pipeline stack.
 const PipelineLayer = "pipeline"
 
-// PipelineStack holds the release pipeline and its notification topic.
+// PipelineStack holds the release drivers of pipeline.driver: the release
+// pipeline and its notification topic, GitHub's roles, or both.
 type PipelineStack struct {
 	// Stack is the CloudFormation stack.
 	Stack awscdk.Stack
-	// Pipeline is the release pipeline.
+	// Pipeline is the release pipeline; nil with the github driver.
 	Pipeline *releasepipeline.Pipeline
-	// Notifications receives failed releases and pending approvals.
+	// Notifications receives failed releases and pending approvals; nil
+	// with the github driver.
 	Notifications awssns.ITopic
 	// PipelineNameParameter names the SSM parameter that holds the
-	// pipeline's generated name (see shared.go).
+	// pipeline's generated name (see shared.go); "" with the github driver.
 	PipelineNameParameter string
+	// GitHub holds the GitHub Actions roles; nil with the codepipeline driver.
+	GitHub *githuboidc.GitHub
 }
 
 // NewPipelineStack creates the Pipeline stack of cfg's environment.
 func NewPipelineStack(scope constructs.Construct, cfg *Config, net *NetworkStack, data *DataStack, registry *RegistryStack, compute *ComputeStack, front *FrontendStack) (*PipelineStack, error) {
 	stack := newStack(scope, cfg, PipelineLayer, "Release pipeline: build by commit, migrate once, then deploy")
-	key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the release pipeline's artifacts, builds and notifications"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     cfg.Removal(),
-	})
-	topic := awssns.NewTopic(stack, jsii.String("Notifications"), &awssns.TopicProps{
-		DisplayName: jsii.String(cfg.StackName("releases")),
-		MasterKey:   key,
-		EnforceSSL:  jsii.Bool(true),
-	})
-	// CodeStar Notifications publishes to the encrypted topic.
-	key.GrantEncryptDecrypt(awsiam.NewServicePrincipal(jsii.String("codestar-notifications.amazonaws.com"), nil))
-	for _, email := range cfg.Pipeline.NotificationEmails {
-		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
-	}
-
 	p := cfg.Pipeline
 	var frontends []releasepipeline.Frontend
 	if front != nil {
@@ -87,7 +76,7 @@ func NewPipelineStack(scope constructs.Construct, cfg *Config, net *NetworkStack
 	deployRole := awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-"+
 		*awscdk.DefaultStackSynthesizer_DEFAULT_QUALIFIER()+"-cfn-exec-role-${AWS::AccountId}-${AWS::Region}"), nil)
 
-	pipeline, err := releasepipeline.New(stack, "Release", &releasepipeline.Props{
+	release := &releasepipeline.Props{
 		ConnectionArn:          p.ConnectionArn,
 		Repository:             p.Repository,
 		Branch:                 p.Branch,
@@ -113,11 +102,37 @@ func NewPipelineStack(scope constructs.Construct, cfg *Config, net *NetworkStack
 		StackParameterNames:    compute.DeployTimeParameters,
 		Services:               services,
 		DeployRoleArn:          deployRole,
-		Notifications:          topic,
-		EncryptionKey:          key,
 		LogRetention:           Retention(p.LogRetentionDays),
 		RemovalPolicy:          cfg.Removal(),
+	}
+	result := &PipelineStack{Stack: stack}
+	if p.UsesGitHub() {
+		var err error
+		if result.GitHub, err = newGitHubDriver(stack, cfg, release); err != nil {
+			return nil, err
+		}
+	}
+	if !p.UsesCodePipeline() {
+		return result, nil
+	}
+	key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{
+		Description:       jsii.String("Encrypts the release pipeline's artifacts, builds and notifications"),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     cfg.Removal(),
 	})
+	topic := awssns.NewTopic(stack, jsii.String("Notifications"), &awssns.TopicProps{
+		DisplayName: jsii.String(cfg.StackName("releases")),
+		MasterKey:   key,
+		EnforceSSL:  jsii.Bool(true),
+	})
+	// CodeStar Notifications publishes to the encrypted topic.
+	key.GrantEncryptDecrypt(awsiam.NewServicePrincipal(jsii.String("codestar-notifications.amazonaws.com"), nil))
+	for _, email := range cfg.Pipeline.NotificationEmails {
+		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
+	}
+
+	release.Notifications, release.EncryptionKey = topic, key
+	pipeline, err := releasepipeline.New(stack, "Release", release)
 	if err != nil {
 		return nil, err
 	}
@@ -125,10 +140,9 @@ func NewPipelineStack(scope constructs.Construct, cfg *Config, net *NetworkStack
 	output(stack, "ReleaseCommand", "Releases an image already in the repository by hand, as the pipeline's Release step does (frontends excepted); set SHA to its tag",
 		jsii.String(ReleaseCommand(cfg.StackName("release"))))
 	suppressPipelineFindings(pipeline)
-	return &PipelineStack{
-		Stack: stack, Pipeline: pipeline, Notifications: topic,
-		PipelineNameParameter: share(stack, cfg, PipelineLayer, PipelineNameKey, pipeline.Pipeline().PipelineName()),
-	}, nil
+	result.Pipeline, result.Notifications = pipeline, topic
+	result.PipelineNameParameter = share(stack, cfg, PipelineLayer, PipelineNameKey, pipeline.Pipeline().PipelineName())
+	return result, nil
 }
 
 // ReleaseCommand is the shell command that starts the Release project by
@@ -162,7 +176,14 @@ func suppressPipelineFindings(p *releasepipeline.Pipeline) {
 	}
 	suppressWildcards(p.BuildProject().Role(), "ecr:GetAuthorizationToken takes no resource; pushing is limited to the app's repository.",
 		"Resource::*")
-	suppressWildcards(p.ReleaseProject().Role(),
+	suppressReleaseGrants(p.ReleaseProject().Role())
+}
+
+// suppressReleaseGrants records why cdk-nag's wildcard findings on a role
+// that releasepipeline granted the release (the Release project's, the
+// GitHub release role) do not apply.
+func suppressReleaseGrants(role awsiam.IRole) {
+	suppressWildcards(role,
 		"ecs:DescribeTaskDefinition, RegisterTaskDefinition and ListTasks (the latter limited to the app's cluster), application-autoscaling:DescribeScalableTargets and elasticloadbalancing:DescribeTargetHealth take no resource; "+
 			"RunTask is limited to revisions of the migrate and static families in the app's cluster, DescribeTasks and StopTask to that cluster's tasks; "+
 			"the stack ARN ends in its generated id; the frontend buckets' objects are what a publish writes; the CDK bootstrap's version parameter is named by its qualifier.",

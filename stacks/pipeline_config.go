@@ -11,6 +11,10 @@ import (
 
 // PipelineConfig configures the release pipeline.
 type PipelineConfig struct {
+	// Driver runs the release: DriverCodePipeline, DriverGitHub or DriverBoth.
+	Driver string `json:"driver"`
+	// GitHub configures the GitHub Actions driver.
+	GitHub GitHubConfig `json:"github"`
 	// ConnectionArn of the CodeConnections connection to the repository host.
 	ConnectionArn string `json:"connectionArn"`
 	// Repository is the monorepo as owner/name.
@@ -53,7 +57,7 @@ func inRepository(path string) bool {
 }
 
 func (p *PipelineConfig) validate(v *validator) {
-	v.check("pipeline.connectionArn", releasepipeline.CheckConnection(p.ConnectionArn))
+	p.validateDriver(v)
 	v.check("pipeline.repository", releasepipeline.CheckRepository(p.Repository))
 	if !gitBranchPattern.MatchString(p.Branch) || strings.Contains(p.Branch, "..") {
 		v.fail("pipeline.branch", "%q is not a branch name", p.Branch)

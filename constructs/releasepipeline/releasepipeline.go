@@ -13,7 +13,9 @@
 // run old code on the new schema. The Release project also runs outside the
 // pipeline (aws codebuild start-build with IMAGE_TAG), for a release by
 // hand with the same scripts and the same role. The shell scripts that do
-// the work are in ./scripts.
+// the work are in ./scripts. Another driver of the same scripts (a GitHub
+// Actions workflow) gets the same variables from ReleaseEnvironment and
+// BuildEnvironment and the same permissions from GrantRelease.
 package releasepipeline
 
 import (
@@ -31,7 +33,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
@@ -186,9 +187,9 @@ func New(scope constructs.Construct, id string, props *Props) (*Pipeline, error)
 		return &out
 	}
 
-	platform, buildImage := "linux/amd64", awscodebuild.LinuxBuildImage_AMAZON_LINUX_2023_5()
+	platform, buildImage := Platform(p.Arm64), awscodebuild.LinuxBuildImage_AMAZON_LINUX_2023_5()
 	if p.Arm64 {
-		platform, buildImage = "linux/arm64", awscodebuild.LinuxArmBuildImage_AMAZON_LINUX_2023_STANDARD_3_0()
+		buildImage = awscodebuild.LinuxArmBuildImage_AMAZON_LINUX_2023_STANDARD_3_0()
 	}
 	// The Deploy stage publishes the frontend builds from this artifact.
 	artifactFiles := []string{"release.txt"}
@@ -225,35 +226,9 @@ func New(scope constructs.Construct, id string, props *Props) (*Pipeline, error)
 		Timeout:       awscdk.Duration_Hours(jsii.Number(2)),
 		BuildSpec:     awscodebuild.BuildSpec_FromObject(&buildSpec),
 	})
-	p.ImageRepository.GrantPullPush(build)
-	p.ImageRepository.Grant(build, jsii.String("ecr:DescribeImages"))
+	p.grantBuild(build)
 
-	var frontends, services []string
-	for _, f := range p.Frontends {
-		frontends = append(frontends, strings.Join([]string{f.BuildDir, f.AssetsPrefix, *f.Bucket.BucketName(), *f.Distribution.DistributionId()}, " "))
-	}
-	for _, s := range p.Services {
-		services = append(services, *s.ServiceName())
-	}
-	releaseEnv := map[string]string{
-		"REPOSITORY_URI":         *p.ImageRepository.RepositoryUri(),
-		"CLUSTER":                *p.Cluster.ClusterName(),
-		"SUBNETS":                join(",", p.MigrationSubnets),
-		"SECURITY_GROUP":         *p.MigrationSecurityGroup.SecurityGroupId(),
-		"MIGRATE_FAMILY":         *p.Migration.Family(),
-		"STATIC_FAMILY":          "",
-		"STACK":                  p.ComputeStackName,
-		"TAG_PARAMETER":          p.TagParameterName,
-		"SERVICES":               join(" ", jsii.Strings(services...)),
-		"CFN_ROLE_ARN":           *p.DeployRoleArn,
-		"FRONTENDS":              join("\n", jsii.Strings(frontends...)),
-		"PUBLISH_FRONTENDS":      "true",
-		"TASK_TIMEOUT_SECONDS":   fmt.Sprint(p.TaskTimeoutMinutes * 60),
-		"DEPLOY_TIMEOUT_SECONDS": fmt.Sprint(p.DeployTimeoutMinutes * 60),
-	}
-	if p.StaticFiles != nil {
-		releaseEnv["STATIC_FAMILY"] = *p.StaticFiles.Family()
-	}
+	releaseEnv := p.releaseEnvironment()
 	releaseSpec := map[string]any{
 		"version": "0.2",
 		"phases": map[string]any{"build": map[string]any{"commands": []string{
@@ -355,6 +330,13 @@ func (p *Pipeline) ReleaseProject() awscodebuild.Project { return p.release }
 func (p *Pipeline) ArtifactBucket() awss3.IBucket { return p.artifacts }
 
 func (props *Props) withDefaults() (Props, error) {
+	return props.defaulted(true)
+}
+
+// defaulted applies the defaults and checks the fields a release needs;
+// with pipeline, also those only the pipeline needs (its source,
+// notifications and key).
+func (props *Props) defaulted(pipeline bool) (Props, error) {
 	var p Props
 	if props != nil {
 		p = *props
@@ -398,9 +380,11 @@ func (props *Props) withDefaults() (Props, error) {
 	if p.DeployTimeoutMinutes < MinDeployTimeoutMinutes || p.DeployTimeoutMinutes > MaxTimeoutMinutes {
 		check("DeployTimeoutMinutes", fmt.Errorf("%d is outside %d to %d", p.DeployTimeoutMinutes, MinDeployTimeoutMinutes, MaxTimeoutMinutes))
 	}
-	check("ConnectionArn", CheckConnection(p.ConnectionArn))
-	check("Repository", CheckRepository(p.Repository))
-	required("Branch", p.Branch == "")
+	if pipeline {
+		check("ConnectionArn", CheckConnection(p.ConnectionArn))
+		check("Repository", CheckRepository(p.Repository))
+		required("Branch", p.Branch == "")
+	}
 	required("ImageRepository", p.ImageRepository == nil)
 	for i, f := range p.Frontends {
 		required(fmt.Sprintf("Frontends[%d].BuildDir", i), f.BuildDir == "")
@@ -419,8 +403,10 @@ func (props *Props) withDefaults() (Props, error) {
 		check("Services", errors.New("required, at least one service"))
 	}
 	required("DeployRoleArn", p.DeployRoleArn == nil)
-	required("Notifications", p.Notifications == nil)
-	required("EncryptionKey", p.EncryptionKey == nil)
+	if pipeline {
+		required("Notifications", p.Notifications == nil)
+		required("EncryptionKey", p.EncryptionKey == nil)
+	}
 	if len(problems) > 0 {
 		return p, errors.Join(problems...)
 	}
@@ -457,77 +443,4 @@ func CheckRepository(repository string) error {
 		return fmt.Errorf("%q is not a repository as owner/name", repository)
 	}
 	return nil
-}
-
-// grantRelease gives the Release project what its scripts call, scoped to
-// this environment's resources: run revisions of the one-off task families
-// in the cluster, write the image tag parameter, tag the released image
-// (release-*), update the Compute stack
-// through CloudFormation's role, read the services, their scaling and
-// target health, and publish the frontends.
-func (p *Props) grantRelease(stack awscdk.Stack, release awscodebuild.Project) {
-	statement := func(actions []string, resources []*string, conditions map[string]any) {
-		props := &awsiam.PolicyStatementProps{Actions: jsii.Strings(actions...), Resources: &resources}
-		if conditions != nil {
-			props.Conditions = &conditions
-		}
-		release.AddToRolePolicy(awsiam.NewPolicyStatement(props))
-	}
-	arn := func(service, resource, name string) *string {
-		return stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String(service), Resource: jsii.String(resource), ResourceName: jsii.String(name)})
-	}
-	inCluster := map[string]any{"ArnEquals": map[string]any{"ecs:cluster": p.Cluster.ClusterArn()}}
-	everything := []*string{jsii.String("*")}
-
-	// An unpushed image fails the release before anything changes; a
-	// released one gets its release-* tag: its manifest, put back under a
-	// new tag (no layer upload: no new image).
-	p.ImageRepository.Grant(release, jsii.String("ecr:DescribeImages"), jsii.String("ecr:BatchGetImage"), jsii.String("ecr:PutImage"))
-
-	definitions := []awsecs.FargateTaskDefinition{p.Migration}
-	if p.StaticFiles != nil {
-		definitions = append(definitions, p.StaticFiles)
-	}
-	var families []*string
-	for _, d := range definitions {
-		families = append(families, arn("ecs", "task-definition", *d.Family()+":*"))
-		if role := d.ExecutionRole(); role != nil { // none without a private image, logs or secrets
-			role.GrantPassRole(release.GrantPrincipal())
-		}
-		d.TaskRole().GrantPassRole(release.GrantPrincipal())
-	}
-	// Neither action takes a resource.
-	statement([]string{"ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"}, everything, nil)
-	statement([]string{"ecs:RunTask"}, families, inCluster)
-	statement([]string{"ecs:ListTasks"}, everything, inCluster)
-	statement([]string{"ecs:DescribeTasks", "ecs:StopTask"}, []*string{arn("ecs", "task", *p.Cluster.ClusterName()+"/*")}, nil)
-
-	tagParameter := arn("ssm", "parameter", strings.TrimPrefix(p.TagParameterName, "/"))
-	statement([]string{"ssm:GetParameter", "ssm:PutParameter"}, []*string{tagParameter}, nil)
-	// CloudFormation resolves the Compute stack's SSM parameters (the image
-	// tag, the bootstrap version, the values of earlier stacks) with the
-	// caller's permissions.
-	resolved := []*string{tagParameter, arn("ssm", "parameter", "cdk-bootstrap/*")}
-	for _, name := range p.StackParameterNames {
-		resolved = append(resolved, arn("ssm", "parameter", strings.TrimPrefix(name, "/")))
-	}
-	statement([]string{"ssm:GetParameters"}, resolved, nil)
-	statement([]string{"cloudformation:DescribeStacks", "cloudformation:UpdateStack", "cloudformation:CancelUpdateStack"},
-		[]*string{arn("cloudformation", "stack", p.ComputeStackName+"/*")}, nil)
-	statement([]string{"iam:PassRole"}, []*string{p.DeployRoleArn},
-		map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "cloudformation.amazonaws.com"}})
-
-	var serviceArns []*string
-	for _, s := range p.Services {
-		serviceArns = append(serviceArns, s.ServiceArn())
-	}
-	statement([]string{"ecs:DescribeServices"}, serviceArns, nil)
-	// Read-only calls without resource-level permissions: the services'
-	// scaling minimums and their targets' health.
-	statement([]string{"application-autoscaling:DescribeScalableTargets", "elasticloadbalancing:DescribeTargetHealth"}, everything, nil)
-
-	for _, f := range p.Frontends {
-		f.Bucket.GrantReadWrite(release, nil)
-		f.Distribution.GrantCreateInvalidation(release)
-	}
 }
