@@ -191,12 +191,13 @@ func TestGitHubWorkflowsRunTheReleaseScripts(t *testing.T) {
 				t.Errorf("diff job permissions %v, want %v", diffJob.Permissions, want)
 			}
 
-			scripts := regexp.MustCompile(`^bash ` + regexp.QuoteMeta(stacks.ScriptsDir) + `/(build|release)\.sh$`)
+			scripts := regexp.MustCompile(`^bash "\$` + stacks.ScriptsVariable + `/(build|release)\.sh"$`)
 			setup := map[string]bool{
 				"npm ci": true,
 				"npx cdk deploy --all -c env=" + env + " --require-approval never --no-notices":             true,
 				"npx cdk diff --all -c env=" + env + ` --no-notices 2>&1 | tee "$RUNNER_TEMP/cdk-diff.txt"`: true,
 				stacks.GitHubEnvironmentCommand(stacks.GitHubEnvironmentPath(cfg)) + "\n":                   true,
+				stacks.LocateScriptsCommand: true,
 			}
 			var ran, assumed []string
 			for name, w := range map[string]workflow{"release": release, "diff": diff} {

@@ -87,8 +87,9 @@ func GitHubWorkflows(cfg *Config) map[string]string {
 		"ReleaseSecs":  p.GitHubReleaseSessionMinutes() * 60,
 		"DiffRole":     roleArn(cfg, GitHubRoleName(cfg, "diff")),
 		"ReadSettings": indent(GitHubEnvironmentCommand(GitHubEnvironmentPath(cfg)), 10),
-		"Build":        "bash " + path.Join(infra, ScriptsDir, "build.sh"),
-		"Release":      "bash " + path.Join(infra, ScriptsDir, "release.sh"),
+		"Locate":       LocateScriptsCommand,
+		"Build":        `bash "$` + ScriptsVariable + `/build.sh"`,
+		"Release":      `bash "$` + ScriptsVariable + `/release.sh"`,
 		"Checkout":     CheckoutAction,
 		"SetupGo":      SetupGoAction,
 		"SetupNode":    SetupNodeAction,
@@ -105,6 +106,16 @@ func GitHubWorkflows(cfg *Config) map[string]string {
 
 // ScriptsDir holds the release scripts in this module.
 const ScriptsDir = "constructs/releasepipeline/scripts"
+
+// ScriptsVariable is the variable through which the release workflow finds
+// the release scripts.
+const ScriptsVariable = "DJANGOCDK_SCRIPTS"
+
+// LocateScriptsCommand sets ScriptsVariable to the release scripts of the
+// djangocdk module the CDK app builds with: this checkout when the app is
+// djangocdk itself, the module cache (or a replace directory) when a
+// monorepo's infrastructure folder depends on it. Run in that folder.
+const LocateScriptsCommand = `echo "` + ScriptsVariable + `=$(go list -m -f '{{.Dir}}' github.com/djangocdk/djangocdk)/` + ScriptsDir + `" >> "$GITHUB_ENV"`
 
 // roleArn returns the ARN of the role name in cfg's account.
 func roleArn(cfg *Config, name string) string {
@@ -199,6 +210,9 @@ jobs:
           role-to-assume: {{.ReleaseRole}}
           aws-region: {{.Region}}
           role-duration-seconds: {{.ReleaseSecs}}
+      - name: Locate the release scripts of the djangocdk module the app builds with
+        working-directory: {{.Infra}}
+        run: {{.Locate}}
       - name: Read the release settings
         run: |
           {{.ReadSettings}}
