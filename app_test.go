@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 	_ "github.com/djangocdk/djangocdk/internal/fastnode" // jsii on the Node 24 npm ci installs
 	"github.com/djangocdk/djangocdk/stacks"
@@ -621,5 +622,48 @@ func set(pathsAndValues ...any) func(map[string]any) {
 			}
 			m[parts[len(parts)-1]] = pathsAndValues[i+1]
 		}
+	}
+}
+
+// TestNagChecksOnlyDjangocdkStacks synthesizes an environment beside a
+// stack of the user's own holding a plain bucket, and with a plain bucket
+// added to one of djangocdk's stacks: synthesis fails on cdk-nag's errors
+// about the bucket in djangocdk's stack, and on nothing in the user's.
+func TestNagChecksOnlyDjangocdkStacks(t *testing.T) {
+	context := cdkContext(t)
+	context[stacks.EnvKey] = "dev"
+	cfg, err := stacks.LoadConfig(context)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outdir := filepath.Join(outRoot, "user-stack")
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(outdir)})
+	var built *stacks.Stacks
+	if err := try(func() { built, err = stacks.New(app, cfg) }); err != nil || built == nil {
+		t.Fatalf("building: %v %v", err, built)
+	}
+	user := awscdk.NewStack(app, jsii.String("UserStack"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)},
+	})
+	awss3.NewBucket(user, jsii.String("Plain"), nil)
+	awss3.NewBucket(built.Network.Stack, jsii.String("Plain"), nil)
+	err = try(func() { app.Synth(nil) })
+	if err == nil || !strings.Contains(err.Error(), "Validation failed") {
+		t.Fatalf("synthesis with a plain bucket in %s: %v, want cdk-nag's errors", *built.Network.Stack.StackName(), err)
+	}
+	report, err := os.ReadFile(filepath.Join(outdir, "validation-report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"AwsSolutions-S1", *built.Network.Stack.StackName() + "/Plain/Resource"} {
+		if !bytes.Contains(report, []byte(want)) {
+			t.Errorf("the validation report does not name %s", want)
+		}
+	}
+	if bytes.Contains(report, []byte("UserStack")) {
+		t.Errorf("cdk-nag reported on the user's own stack:\n%s", report)
+	}
+	if _, err := os.Stat(filepath.Join(outdir, "AwsSolutions--UserStack-NagReport.csv")); err == nil {
+		t.Error("cdk-nag checked the user's own stack")
 	}
 }
