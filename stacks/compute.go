@@ -350,7 +350,23 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 		return nil, err
 	}
 
-	output(stack, "WebUrl", "The web service at the load balancer", web.URL())
+	if originSecret != nil {
+		// Behind CloudFront the load balancer refuses requests that bypass
+		// it (403): the Frontend stack's DjangoAddress is the address to use.
+		output(stack, "OriginUrl", "The load balancer, CloudFront's origin: it answers 403 to requests that do not come through CloudFront (use the Frontend stack's DjangoAddress)", web.URL())
+	} else {
+		output(stack, "WebUrl", "The web service at the load balancer", web.URL())
+	}
+	logGroups := []struct{ process, name string }{{"Web", "web"}, {"Beat", "beat"}, {"Migrate", "migrate"}, {"Static", "static"}}
+	tasks := map[string]*apptask.AppTask{"web": web.Task(), "beat": beat.Task(), "migrate": migrate.Task(), "static": static.Task()}
+	for i, w := range workers {
+		q := cfg.Compute.Queues[i].Name
+		logGroups = append(logGroups, struct{ process, name string }{"Worker" + exportName(q), "worker-" + q})
+		tasks["worker-"+q] = w.Task()
+	}
+	for _, g := range logGroups {
+		output(stack, g.process+"LogGroup", "Log group of the "+g.name+" containers", tasks[g.name].LogGroup().LogGroupName())
+	}
 	output(stack, "ClusterName", "The ECS cluster", cluster.ClusterName())
 	if cfg.Compute.ExecuteCommand {
 		output(stack, "ShellCommand", "Opens manage.py shell in a running web task (ECS Exec, encrypted and logged)", awscdk.Fn_Join(jsii.String(""), &[]*string{
