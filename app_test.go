@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 	_ "github.com/djangocdk/djangocdk/internal/fastnode" // jsii on the Node 24 npm ci installs
 	"github.com/djangocdk/djangocdk/stacks"
@@ -27,9 +28,47 @@ var environments = []string{"dev", "staging", "production"}
 // outRoot holds the cloud assemblies synthesized by this test binary.
 var outRoot string
 
+// project is the project of cdk.json: names in the tests are derived from
+// it (named), so that a copy of the repository with its own project passes.
+var project string
+
+// named replaces {project} in s with the project of cdk.json.
+func named(s string) string { return strings.ReplaceAll(s, "{project}", project) }
+
+// loadProject reads the project from the configuration in context.
+func loadProject(context map[string]any) (string, error) {
+	cfg, err := stacks.LoadConfig(context)
+	if err != nil {
+		return "", err
+	}
+	return cfg.Project, nil
+}
+
+// readContext returns the context of cdk.json, as the CLI passes it to the app.
+func readContext() (map[string]any, error) {
+	raw, err := os.ReadFile("cdk.json")
+	if err != nil {
+		return nil, err
+	}
+	var file struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		return nil, fmt.Errorf("cdk.json: %w", err)
+	}
+	return file.Context, nil
+}
+
 func TestMain(m *testing.M) {
 	flag.Parse()
-	var err error
+	context, err := readContext()
+	if err == nil {
+		project, err = loadProject(context)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	if outRoot, err = os.MkdirTemp("", "djangocdk-test-"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -42,17 +81,11 @@ func TestMain(m *testing.M) {
 // cdkContext returns the context of cdk.json, as the CLI passes it to the app.
 func cdkContext(t *testing.T) map[string]any {
 	t.Helper()
-	raw, err := os.ReadFile("cdk.json")
+	context, err := readContext()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var file struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := json.Unmarshal(raw, &file); err != nil {
-		t.Fatalf("cdk.json: %v", err)
-	}
-	return file.Context
+	return context
 }
 
 // synthesized is one environment's app, synthesized once and shared by tests.
@@ -164,9 +197,11 @@ var assetHash = regexp.MustCompile(`[a-f0-9]{64}`)
 // TestGolden compares every template of every environment with its golden
 // file. go test . -update rewrites them.
 func TestGolden(t *testing.T) {
+	written := map[string]bool{}
 	for _, env := range environments {
 		s := synth(t, env)
 		for _, name := range s.stackNames() {
+			written[filepath.Join("testdata", "golden", env, name+".template.json")] = true
 			t.Run(env+"/"+name, func(t *testing.T) {
 				var tmpl any
 				readJSON(t, filepath.Join(s.outdir, name+".template.json"), &tmpl)
@@ -194,6 +229,73 @@ func TestGolden(t *testing.T) {
 				}
 			})
 		}
+	}
+	stale, err := staleGolden(filepath.Join("testdata", "golden"), written)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range stale {
+		if !*update {
+			t.Errorf("%s is no stack's template (a renamed project or a removed stack): run go test . -update to delete it", path)
+		} else if err := os.Remove(path); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// staleGolden returns the golden templates under dir that are not in
+// current: those of a stack that no longer exists.
+func staleGolden(dir string, current map[string]bool) ([]string, error) {
+	var stale []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".template.json") && !current[path] {
+			stale = append(stale, path)
+		}
+		return err
+	})
+	return stale, err
+}
+
+// TestNamesFollowTheProject renames the project as a team's copy of the
+// repository does: the names the tests expect follow it, and the golden
+// templates of the old names are found stale (go test . -update deletes
+// them).
+func TestNamesFollowTheProject(t *testing.T) {
+	other := "shop"
+	if project == other {
+		other = "store"
+	}
+	context := cdkContext(t)
+	set("defaults.project", other)(context)
+	renamed, err := loadProject(context)
+	if err != nil || renamed != other {
+		t.Fatalf("project %q, %v; want %s", renamed, err, other)
+	}
+	saved := project
+	project = renamed
+	defer func() { project = saved }()
+	cfg, err := stacks.LoadConfig(context)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := named("{project}-"+cfg.Env+"-compute"), cfg.StackName(stacks.ComputeLayer); got != want || want != other+"-"+cfg.Env+"-compute" {
+		t.Errorf("the tests expect %s, the stack is %s", got, want)
+	}
+
+	dir := t.TempDir()
+	old := filepath.Join(dir, "dev", saved+"-dev-compute.template.json")
+	current := filepath.Join(dir, "dev", named("{project}-dev-compute.template.json"))
+	for _, path := range []string{old, current} {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte("{}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stale, err := staleGolden(dir, map[string]bool{current: true})
+	if err != nil || len(stale) != 1 || stale[0] != old {
+		t.Errorf("stale golden files %v (%v), want %s", stale, err, old)
 	}
 }
 
@@ -228,8 +330,8 @@ func TestStacks(t *testing.T) {
 		readJSON(t, filepath.Join(s.outdir, "manifest.json"), &manifest)
 		wantProtection := env == "production" || env == "staging"
 		for _, name := range s.stackNames() {
-			if !strings.HasPrefix(name, "myapp-"+env+"-") {
-				t.Errorf("stack %s is not named myapp-%s-<layer>", name, env)
+			if !strings.HasPrefix(name, named("{project}-")+env+"-") {
+				t.Errorf(named("stack %s is not named {project}-%s-<layer>"), name, env)
 			}
 			a, ok := manifest.Artifacts[name]
 			if !ok {
@@ -261,7 +363,7 @@ func TestStacks(t *testing.T) {
 				"Tags": assertions.Match_ArrayWith(&[]any{
 					map[string]any{"Key": "Environment", "Value": env},
 					map[string]any{"Key": "ManagedBy", "Value": "djangocdk"},
-					map[string]any{"Key": "Project", "Value": "myapp"},
+					map[string]any{"Key": "Project", "Value": named("{project}")},
 				}),
 			})
 		})
@@ -664,5 +766,48 @@ func set(pathsAndValues ...any) func(map[string]any) {
 			}
 			m[parts[len(parts)-1]] = pathsAndValues[i+1]
 		}
+	}
+}
+
+// TestNagChecksOnlyDjangocdkStacks synthesizes an environment beside a
+// stack of the user's own holding a plain bucket, and with a plain bucket
+// added to one of djangocdk's stacks: synthesis fails on cdk-nag's errors
+// about the bucket in djangocdk's stack, and on nothing in the user's.
+func TestNagChecksOnlyDjangocdkStacks(t *testing.T) {
+	context := cdkContext(t)
+	context[stacks.EnvKey] = "dev"
+	cfg, err := stacks.LoadConfig(context)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outdir := filepath.Join(outRoot, "user-stack")
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(outdir)})
+	var built *stacks.Stacks
+	if err := try(func() { built, err = stacks.New(app, cfg) }); err != nil || built == nil {
+		t.Fatalf("building: %v %v", err, built)
+	}
+	user := awscdk.NewStack(app, jsii.String("UserStack"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)},
+	})
+	awss3.NewBucket(user, jsii.String("Plain"), nil)
+	awss3.NewBucket(built.Network.Stack, jsii.String("Plain"), nil)
+	err = try(func() { app.Synth(nil) })
+	if err == nil || !strings.Contains(err.Error(), "Validation failed") {
+		t.Fatalf("synthesis with a plain bucket in %s: %v, want cdk-nag's errors", *built.Network.Stack.StackName(), err)
+	}
+	report, err := os.ReadFile(filepath.Join(outdir, "validation-report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"AwsSolutions-S1", *built.Network.Stack.StackName() + "/Plain/Resource"} {
+		if !bytes.Contains(report, []byte(want)) {
+			t.Errorf("the validation report does not name %s", want)
+		}
+	}
+	if bytes.Contains(report, []byte("UserStack")) {
+		t.Errorf("cdk-nag reported on the user's own stack:\n%s", report)
+	}
+	if _, err := os.Stat(filepath.Join(outdir, "AwsSolutions--UserStack-NagReport.csv")); err == nil {
+		t.Error("cdk-nag checked the user's own stack")
 	}
 }

@@ -108,13 +108,13 @@ func TestRegistry(t *testing.T) {
 			// AWS::SSM::Parameter, whose provider writes the template's value
 			// on any update and would set the services back to no image.
 			for _, param := range resources(tmpl, "AWS::SSM::Parameter") {
-				if props(param)["Name"] == "/myapp/"+env+"/image-tag" {
+				if props(param)["Name"] == named("/{project}/")+env+"/image-tag" {
 					t.Errorf("the image tag is an AWS::SSM::Parameter: CloudFormation would be its second writer")
 				}
 			}
 			_, tag := only(t, tmpl, "Custom::ImageTagParameter")
 			create := props(tag)["Create"].(string)
-			for _, want := range []string{`"action":"putParameter"`, `"Name":"/myapp/` + env + `/image-tag"`, `"Value":"none"`,
+			for _, want := range []string{`"action":"putParameter"`, named(`"Name":"/{project}/`) + env + `/image-tag"`, `"Value":"none"`,
 				`"Overwrite":false`, `"ignoreErrorCodesMatching":"ParameterAlreadyExists"`} {
 				if !strings.Contains(create, want) {
 					t.Errorf("the tag parameter's create call lacks %s: %s", want, create)
@@ -136,12 +136,12 @@ func TestImageTagOwnedBySSM(t *testing.T) {
 		var tagParam string
 		for name, p := range tmpl["Parameters"].(map[string]any) {
 			p := p.(map[string]any)
-			if p["Type"] == "AWS::SSM::Parameter::Value<String>" && p["Default"] == "/myapp/"+env+"/image-tag" {
+			if p["Type"] == "AWS::SSM::Parameter::Value<String>" && p["Default"] == named("/{project}/")+env+"/image-tag" {
 				tagParam = name
 			}
 		}
 		if tagParam == "" {
-			t.Fatalf("%s: the image tag is not read from /myapp/%s/image-tag at deploy time", env, env)
+			t.Fatalf(named("%s: the image tag is not read from /{project}/%s/image-tag at deploy time"), env, env)
 		}
 		image := jsonOf(container(t, tmpl, "WebTask")["Image"])
 		if !strings.Contains(image, `{"Ref":"`+tagParam+`"}`) {
@@ -347,7 +347,7 @@ func TestMigrationTask(t *testing.T) {
 	for _, env := range environments {
 		tmpl := synth(t, env).template(t, stacks.ComputeLayer)
 		def := byPrefix(t, tmpl, "AWS::ECS::TaskDefinition", "MigrationTask")
-		family := "myapp-" + env + "-migrate"
+		family := named("{project}-") + env + "-migrate"
 		if props(def)["Family"] != family {
 			t.Errorf("%s: migration family %v", env, props(def)["Family"])
 		}
@@ -377,7 +377,7 @@ func TestStaticFilesTask(t *testing.T) {
 	for _, env := range environments {
 		tmpl := synth(t, env).template(t, stacks.ComputeLayer)
 		def := byPrefix(t, tmpl, "AWS::ECS::TaskDefinition", "StaticFilesTask")
-		if props(def)["Family"] != "myapp-"+env+"-static" {
+		if props(def)["Family"] != named("{project}-")+env+"-static" {
 			t.Errorf("%s: static family %v", env, props(def)["Family"])
 		}
 		if cmd := jsonOf(container(t, tmpl, "StaticFilesTask")["Command"]); cmd != `["python","manage.py","collectstatic","--noinput"]` {
@@ -426,7 +426,7 @@ func TestRoles(t *testing.T) {
 		switch {
 		case strings.HasPrefix(id, "AppTaskRole"):
 			for _, want := range []string{`"s3:PutObject"`, `"s3:DeleteObject"`, "DJANGOAWSSTORAGEBUCKETNAME", "DJANGOAWSSTATICBUCKETNAME", `"ssm:GetParametersByPath"`,
-				`parameter/myapp/staging/*"`, `parameter/myapp/staging"`} {
+				named(`parameter/{project}/staging/*"`), named(`parameter/{project}/staging"`)} {
 				if !strings.Contains(doc, want) {
 					t.Errorf("task role lacks %s", want)
 				}
@@ -445,7 +445,7 @@ func TestRoles(t *testing.T) {
 				}
 			}
 		case strings.Contains(id, "ExecutionRole"):
-			for _, want := range []string{"ecr:BatchGetImage", "repository/myapp-staging-django", "logs:PutLogEvents", "secretsmanager:GetSecretValue", "ssm:GetParameters"} {
+			for _, want := range []string{"ecr:BatchGetImage", named("repository/{project}-staging-django"), "logs:PutLogEvents", "secretsmanager:GetSecretValue", "ssm:GetParameters"} {
 				if !strings.Contains(doc, want) {
 					t.Errorf("%s lacks %s", id, want)
 				}
@@ -468,7 +468,7 @@ func variableSource(secret map[string]any) string {
 		return fmt.Sprintf("Secrets Manager `%s` field `%s`", map[string]string{
 			"Database": "database", "CacheUrl": "cache-url", "Django": "django", "ThirdParty": "third-party",
 		}[secretName[1]], field[1])
-	case strings.Contains(from, ":ssm:") && strings.HasSuffix(from, ":parameter/myapp/production/"+secret["Name"].(string)+`"`):
+	case strings.Contains(from, ":ssm:") && strings.HasSuffix(from, named(":parameter/{project}/production/")+secret["Name"].(string)+`"`):
 		return "SSM parameter `/<project>/<env>/" + secret["Name"].(string) + "`"
 	}
 	return "unknown " + from

@@ -92,7 +92,7 @@ func (b *computeBuild) web(p Process) (awsecs.FargateService, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.out.Web = web
+	b.out.Web, b.out.tasks[p.Name] = web, web.Task()
 	return web.Service(), nil
 }
 
@@ -106,7 +106,7 @@ func (b *computeBuild) worker(p Process) (awsecs.FargateService, error) {
 		return nil, err
 	}
 	b.out.QueueMetrics.AddQueue(q.Name, worker.Service())
-	b.out.Workers = append(b.out.Workers, worker)
+	b.out.Workers, b.out.tasks[p.Name] = append(b.out.Workers, worker), worker.Task()
 	return worker.Service(), nil
 }
 
@@ -122,7 +122,7 @@ func (b *computeBuild) beat(p Process) (awsecs.FargateService, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.out.Beat = beat
+	b.out.Beat, b.out.tasks[p.Name] = beat, beat.Task()
 	return beat.Service(), nil
 }
 
@@ -144,7 +144,7 @@ func (b *computeBuild) migration(p Process) error {
 	if err != nil {
 		return err
 	}
-	b.out.Migration, b.out.StaticFiles = migrate, static
+	b.out.Migration, b.out.StaticFiles, b.out.tasks[p.Name] = migrate, static, migrate.Task()
 	return nil
 }
 
@@ -173,7 +173,7 @@ func (b *computeBuild) job(p Process) error {
 	if err != nil {
 		return err
 	}
-	b.out.Jobs = append(b.out.Jobs, job)
+	b.out.Jobs, b.out.tasks[p.Name] = append(b.out.Jobs, job), job.Task()
 	b.out.Shared.JobRunnerArns[j.Name] = share(b.stack, b.cfg, ComputeLayer, exportName(p.Name)+"RunnerArn", job.Runner().StateMachineArn())
 	return nil
 }
