@@ -53,8 +53,16 @@ func inRepository(path string) bool {
 }
 
 func (p *PipelineConfig) validate(v *validator) {
-	v.check("pipeline.connectionArn", releasepipeline.CheckConnection(p.ConnectionArn))
-	v.check("pipeline.repository", releasepipeline.CheckRepository(p.Repository))
+	if p.ConnectionArn == "" {
+		v.fail("pipeline.connectionArn", "empty; create a connection to the monorepo's host (CodePipeline console, Settings > Connections), authorize it, and give its ARN")
+	} else {
+		v.check("pipeline.connectionArn", releasepipeline.CheckConnection(p.ConnectionArn))
+	}
+	if p.Repository == "" {
+		v.fail("pipeline.repository", "empty; name the monorepo as owner/name")
+	} else {
+		v.check("pipeline.repository", releasepipeline.CheckRepository(p.Repository))
+	}
 	if !gitBranchPattern.MatchString(p.Branch) || strings.Contains(p.Branch, "..") {
 		v.fail("pipeline.branch", "%q is not a branch name", p.Branch)
 	}
