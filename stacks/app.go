@@ -60,13 +60,20 @@ func Build(app awscdk.App) (*Stacks, error) {
 	return built, nil
 }
 
-// Run builds app's stacks with Build and synthesizes them into the cloud
-// assembly. It returns the first error, with the CDK's message and without
-// a Go or JavaScript stack trace.
+// Run builds app's stacks with Build and synthesizes them with Synth. It
+// returns the first error, with the CDK's message and without a Go or
+// JavaScript stack trace.
 func Run(app awscdk.App) error {
 	if _, err := Build(app); err != nil {
 		return err
 	}
+	return Synth(app)
+}
+
+// Synth writes app's cloud assembly: after Build and any change of your own
+// to the stacks (the escape hatch of the README). An error the CDK raises
+// (a failed validation, cdk-nag's findings) is returned, not panicked.
+func Synth(app awscdk.App) error {
 	if err := try(func() { app.Synth(nil) }); err != nil {
 		return fmt.Errorf("synthesis failed:\n%w", err)
 	}

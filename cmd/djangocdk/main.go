@@ -15,6 +15,7 @@
 //	logs      the processes' CloudWatch Logs, interleaved by time
 //	status    per service the image, tasks and deployment; queues, alarms, the last release
 //	rollback  release the previous released image (or --to COMMIT) through the Release project
+//	init      write a ready infrastructure/ folder (go.mod, app.go, cdk.json, package.json) into a monorepo
 //
 // It needs AWS credentials for the environment's account (the default
 // chain: AWS_PROFILE, SSO, environment variables, a role). Install it with
@@ -88,6 +89,8 @@ commands:
   status [--json] per service the image, tasks and deployment; queue depth, alarms, last release
   rollback [--to COMMIT] [--timeout D]
                   release the previous released image (or COMMIT) through the Release project
+  init -project NAME -account ID -region REGION [--replace DJANGOCDK] [MONOREPO]
+                  write a ready infrastructure/ folder into the monorepo (no -e, no AWS access)
 
 every command takes -e/--env ENV (default: cdk.json's context.env) and --config FILE
 (default: cdk.json in this directory or the nearest parent). Run "djangocdk <command> -h" for its flags.
@@ -110,6 +113,7 @@ var commands = map[string]func(a *app, ctx context.Context, fs *flag.FlagSet, ar
 	"logs":     (*app).logs,
 	"status":   (*app).status,
 	"rollback": (*app).rollback,
+	"init":     (*app).initCmd,
 }
 
 // Main runs the command in args with the clients that connect returns for
