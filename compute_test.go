@@ -625,12 +625,13 @@ func execVariant(t *testing.T) *synthesized {
 // filesystemVariant is staging with a second writable path for beat and a
 // writable root for the migration task (and so the collectstatic task),
 // and (sharing the synthesis) a web service without a health check grace
-// period.
+// period and plain variables in django.environment.
 func filesystemVariant(t *testing.T) *synthesized {
 	return synthVariant(t, "staging-filesystem", "staging", set(
 		"environments.staging.compute.beat", map[string]any{"writablePaths": []any{"/tmp", "/home/django/.cache"}},
 		"environments.staging.compute.migration", map[string]any{"readonlyRootFilesystem": false},
 		"environments.staging.compute.web.healthCheckGraceSeconds", 0.0,
+		"environments.staging.django.environment", plainVariables,
 	))
 }
 
@@ -643,7 +644,7 @@ func TestExplicitZeroHealthCheckGrace(t *testing.T) {
 	}
 	context := cdkContext(t)
 	context[stacks.EnvKey] = "dev"
-	delete(context[stacks.DefaultsKey].(map[string]any)["compute"].(map[string]any)["web"].(map[string]any), "healthCheckGraceSeconds")
+	// Neither djangocdk's defaults nor cdk.json's set it for dev.
 	cfg, err := stacks.LoadConfig(context)
 	if err != nil {
 		t.Fatal(err)

@@ -175,7 +175,7 @@ func (c *ComputeConfig) validate(v *validator, region string) {
 	if w.CertificateArn != "" {
 		if m := certificatePattern.FindStringSubmatch(w.CertificateArn); m == nil {
 			v.fail("compute.web.certificateArn", "%q is not an ACM certificate ARN", w.CertificateArn)
-		} else if m[1] != region {
+		} else if m[1] != region && regionPattern.MatchString(region) {
 			v.fail("compute.web.certificateArn", "%q is in %s; the load balancer needs a certificate in %s", w.CertificateArn, m[1], region)
 		}
 	}
