@@ -102,11 +102,14 @@ func NewOperationsStack(scope constructs.Construct, cfg *Config, data *DataStack
 			DatabaseFreeMemoryPct: o.DatabaseFreeMemoryPct, DatabaseConnectionsPct: o.DatabaseConnectionsPct,
 			CacheCpuPercent: o.CacheCpuPercent, CacheMemoryPercent: o.CacheMemoryPercent,
 		},
+		SkipDashboard: o.Dashboard != nil && !*o.Dashboard,
 	})
 	if err != nil {
 		return nil, err
 	}
-	output(stack, "DashboardUrl", "The environment's dashboard", awscdk.Fn_Join(jsii.String(""), jsii.Strings(
-		"https://console.aws.amazon.com/cloudwatch/home?region=", cfg.Region, "#dashboards:name=", *m.Dashboard().DashboardName())))
+	if m.Dashboard() != nil {
+		output(stack, "DashboardUrl", "The environment's dashboard", awscdk.Fn_Join(jsii.String(""), jsii.Strings(
+			"https://console.aws.amazon.com/cloudwatch/home?region=", cfg.Region, "#dashboards:name=", *m.Dashboard().DashboardName())))
+	}
 	return &OperationsStack{Stack: stack, AlarmTopic: topic, Monitoring: m}, nil
 }
