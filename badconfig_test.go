@@ -23,13 +23,13 @@ func TestBadConfig(t *testing.T) {
 		{"no environment", set("env", ""),
 			`env: not set; pass -c env=NAME with one of dev, production, staging`},
 		{"misspelt key", set("env", "staging", "environments.staging.network.natGateway", 2.0),
-			`environments.staging.network.natGateway: unknown key; allowed keys here are cidr, flowLogRetentionDays, natGateways`},
+			`environments.staging.network.natGateway: unknown key; allowed keys here are cidr, flowLogRetentionDays, nat, natGateways, natInstanceType`},
 		{"unknown top-level key in defaults", set("defaults.vpc", map[string]any{}),
 			`defaults.vpc: unknown key; allowed keys here are account, availabilityZones, cache, compute, database, django, frontend, network, operations, pipeline, project, region, registry, removalPolicy, storage, terminationProtection`},
 		{"more NAT gateways than zones", set("env", "staging", "environments.staging.network.natGateways", 5.0),
 			`environments.staging.network.natGateways: 5 is more than the 3 availability zones`},
 		{"no NAT gateway", set("environments.dev.network.natGateways", 0.0),
-			`environments.dev.network.natGateways: 0 is less than 1; the private subnets reach the internet through NAT`},
+			`environments.dev.network.natGateways: 0 is less than 1; the private subnets reach the internet through NAT (set network.nat to "none" to run without)`},
 		{"NAT gateways not a number", set("environments.dev.network.natGateways", "three"),
 			`environments.dev.network.natGateways: "three" is not allowed; want a whole number`},
 		{"fractional NAT gateways", set("environments.dev.network.natGateways", 1.5),
@@ -43,8 +43,9 @@ func TestBadConfig(t *testing.T) {
 		{"zone listed twice", set("environments.dev.availabilityZones", []any{"us-east-1a", "us-east-1a", "us-east-1b"}),
 			`environments.dev.availabilityZones[1]: "us-east-1a" is listed twice; each zone may appear once`},
 		{"one zone", set("defaults.availabilityZones", []any{"us-east-1a"}),
-			`defaults.availabilityZones: ["us-east-1a"] has 1 zone(s); list 2 to 3 zones of the region` + "\n" +
-				`environments.production.network.natGateways: 3 is more than the 1 availability zones`},
+			`defaults.availabilityZones, for environment production: ["us-east-1a"] has 1 zone(s); list 2 to 3 zones of the region` + "\n" +
+				`environments.production.network.natGateways: 3 is more than the 1 availability zones` + "\n" +
+				`defaults.availabilityZones, for environment staging: ["us-east-1a"] has 1 zone(s); list 2 to 3 zones of the region`},
 		{"public CIDR", set("environments.dev.network.cidr", "8.8.0.0/16"),
 			`environments.dev.network.cidr: "8.8.0.0/16" is not a private range (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)`},
 		{"CIDR too small", set("environments.dev.network.cidr", "10.0.0.0/20"),
@@ -143,8 +144,6 @@ func TestBadConfig(t *testing.T) {
 			map[string]any{"name": "celery", "concurrency": 2.0, "cpu": 256.0, "memoryMiB": 512.0, "minTasks": 1.0, "maxTasks": 1.0, "stopTimeoutSeconds": 120.0},
 			map[string]any{"name": "celery", "concurrency": 2.0, "cpu": 256.0, "memoryMiB": 512.0, "minTasks": 1.0, "maxTasks": 1.0, "stopTimeoutSeconds": 120.0}}),
 			`environments.dev.compute.queues[1].name: "celery" is listed twice; one worker service per queue`},
-		{"worker scaled from zero", set("environments.dev.compute.queues", []any{map[string]any{"name": "celery", "concurrency": 2.0, "cpu": 256.0, "memoryMiB": 512.0, "minTasks": 0.0, "maxTasks": 1.0, "stopTimeoutSeconds": 120.0}}),
-			`environments.dev.compute.queues[0].minTasks: 0 is not allowed; the construct would read it as "use my default", so give the number you mean`},
 		{"worker max tasks beyond the limit", set("environments.dev.compute.queues", []any{map[string]any{"name": "celery", "concurrency": 2.0, "cpu": 256.0, "memoryMiB": 512.0, "minTasks": 1.0, "maxTasks": 1001.0, "stopTimeoutSeconds": 120.0}}),
 			`environments.dev.compute.queues[0].maxTasks: 1001 is outside MinTasks (1) to 1000`},
 		{"Fargate size", set("environments.dev.compute.beat.memoryMiB", 4096.0),
@@ -243,7 +242,7 @@ func TestBadConfig(t *testing.T) {
 		{"a defaults list item only one environment inherits", set("defaults.storage.corsAllowedOrigins", []any{"https://app.example.com", 443.0}),
 			`defaults.storage.corsAllowedOrigins[1], for environment production: 443 is not allowed; want a string`},
 		{"a typo in another environment fails this one", set("environments.production.network.natGateway", 3.0),
-			`environments.production.network.natGateway: unknown key; allowed keys here are cidr, flowLogRetentionDays, natGateways`},
+			`environments.production.network.natGateway: unknown key; allowed keys here are cidr, flowLogRetentionDays, nat, natGateways, natInstanceType`},
 		{"a wrong type in another environment fails this one", set("environments.production.compute.web.gunicorn", map[string]any{"workers": "3"}),
 			`environments.production.compute.web.gunicorn.workers: "3" is not allowed; want a whole number`},
 		{"a bad value in another environment fails this one", set("environments.staging.compute.web.maxTasks", 0.0),
@@ -297,6 +296,16 @@ func TestBadConfig(t *testing.T) {
 			`environments.dev.compute.jobs[0].command: empty; give the command as a list of words, such as ["python", "manage.py", "clearsessions"]` + "\n" +
 				`environments.dev.compute.jobs[1].command: ["python" "manage.py" "migrate"] runs migrations; only the migration task may (every task start would run them again)` + "\n" +
 				`environments.dev.compute.jobs[1].memoryMiB: 4096 MiB of memory does not go with cpu 256 on Fargate (see the task size table)`},
+		{"NAT none with gateways", set("environments.dev.network.nat", "none"),
+			`network.natGateways (djangocdk's default), for environment dev: 1 with network.nat "none": a network without NAT has no gateways; set it to 0, or choose network.nat "instance" for cheap NAT`},
+		{"unknown NAT", set("environments.dev.network.nat", "nat-gateway"),
+			`environments.dev.network.nat: "nat-gateway" is not one of ["gateway" "instance" "none"]: "gateway" (managed NAT gateways, about $33 a month each plus an address), "instance" (NAT instances of natInstanceType, a few dollars a month, one instance is a single point of failure) or "none" (no NAT: tasks run in the public subnets with public IPs)`},
+		{"NAT instance type", set("environments.dev.network.nat", "instance", "environments.dev.network.natInstanceType", "nano"),
+			`environments.dev.network.natInstanceType: "nano" is not an EC2 instance type such as t4g.nano`},
+		{"worker min tasks negative", set("environments.dev.compute.queues", []any{map[string]any{"name": "celery", "concurrency": 2.0, "cpu": 256.0, "memoryMiB": 512.0, "minTasks": -1.0, "maxTasks": 1.0, "stopTimeoutSeconds": 120.0}}),
+			`environments.dev.compute.queues[0].minTasks: -1 is outside 0 to 1000 (0 scales to zero while the queue is empty, with ScaleToZero)`},
+		{"web scaled to zero", set("environments.dev.compute.web.minTasks", 0.0),
+			`environments.dev.compute.web.minTasks: 0: the web service keeps at least 1 task (a request cannot wake it up in time; only Celery queues, compute.queues[i].minTasks, scale to zero)`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -163,7 +163,7 @@ func TestWebService(t *testing.T) {
 		cpu, memory string
 		min, max    float64
 	}{
-		"dev":        {"512", "1024", 1, 2},
+		"dev":        {"256", "512", 1, 2},
 		"staging":    {"512", "1024", 1, 2}, // 2: the connection budget of db.t4g.micro during a deploy
 		"production": {"1024", "2048", 2, 8},
 	}
@@ -196,13 +196,14 @@ func TestWebService(t *testing.T) {
 			if svc["HealthCheckGracePeriodSeconds"] != 60.0 {
 				t.Errorf("grace period %v", svc["HealthCheckGracePeriodSeconds"])
 			}
-			if net := jsonOf(svc["NetworkConfiguration"]); strings.Count(net, "PrivateSubnet") != 3 || !strings.Contains(net, `"AssignPublicIp":"DISABLED"`) {
-				t.Errorf("web tasks are not in the 3 private subnets: %s", net)
+			zones := len(synth(t, env).cfg.AvailabilityZones)
+			if net := jsonOf(svc["NetworkConfiguration"]); strings.Count(net, "PrivateSubnet") != zones || !strings.Contains(net, `"AssignPublicIp":"DISABLED"`) {
+				t.Errorf("web tasks are not in the %d private subnets: %s", zones, net)
 			}
 
 			lb := props(byPrefix(t, tmpl, "AWS::ElasticLoadBalancingV2::LoadBalancer", "WebService"))
 			attrs := jsonOf(lb["LoadBalancerAttributes"])
-			if lb["Scheme"] != "internet-facing" || strings.Count(jsonOf(lb["Subnets"]), "PublicSubnet") != 3 ||
+			if lb["Scheme"] != "internet-facing" || strings.Count(jsonOf(lb["Subnets"]), "PublicSubnet") != zones ||
 				!strings.Contains(attrs, `{"Key":"idle_timeout.timeout_seconds","Value":"65"}`) ||
 				!strings.Contains(attrs, `{"Key":"access_logs.s3.enabled","Value":"true"}`) {
 				t.Errorf("load balancer %v", lb)
@@ -282,15 +283,46 @@ func TestWorkers(t *testing.T) {
 				t.Errorf("worker command %s", cmd)
 			}
 			var backlog, cpu string
+			var steps []string
 			for id, p := range resources(tmpl, "AWS::ApplicationAutoScaling::ScalingPolicy") {
-				if strings.HasPrefix(id, "Workercelery") {
-					config := jsonOf(props(p)["TargetTrackingScalingPolicyConfiguration"])
-					if strings.Contains(config, "BacklogPerTask") {
-						backlog = config
-					} else {
-						cpu = config
+				if !strings.HasPrefix(id, "Workercelery") {
+					continue
+				}
+				if step, ok := props(p)["StepScalingPolicyConfiguration"]; ok {
+					steps = append(steps, id+" "+jsonOf(step))
+					continue
+				}
+				config := jsonOf(props(p)["TargetTrackingScalingPolicyConfiguration"])
+				if strings.Contains(config, "BacklogPerTask") {
+					backlog = config
+				} else {
+					cpu = config
+				}
+			}
+			// Dev's queue scales to zero (minTasks 0): a floor of 0, a
+			// wake-up and an idle step policy, each with its alarm on the
+			// queue metrics function's data. The others keep their floor.
+			target := byPrefix(t, tmpl, "AWS::ApplicationAutoScaling::ScalableTarget", "Workercelery")
+			floor := map[string]float64{"dev": 0, "staging": 1, "production": 2}[env]
+			if got := props(target)["MinCapacity"].(map[string]any)["Fn::If"].([]any)[1]; got != floor {
+				t.Errorf("worker floor %v, want %v", got, floor)
+			}
+			sort.Strings(steps)
+			alarms := jsonOf(resources(tmpl, "AWS::CloudWatch::Alarm"))
+			if env == "dev" {
+				if len(steps) != 2 || !strings.Contains(steps[0], "WorkerceleryIdle") || !strings.Contains(steps[0], `"StepAdjustments":[{"MetricIntervalUpperBound":0,"ScalingAdjustment":0}]`) ||
+					!strings.Contains(steps[1], "WorkerceleryWakeUp") || !strings.Contains(steps[1], `"StepAdjustments":[{"MetricIntervalLowerBound":0,"ScalingAdjustment":1}]`) ||
+					!strings.Contains(steps[1], `"AdjustmentType":"ExactCapacity"`) {
+					t.Errorf("scale-to-zero policies %v", steps)
+				}
+				for _, want := range []string{`"Expression":"IF(depth \u003e 0 AND tasks == 0, 1, 0)"`, `"MetricName":"RunningTasks"`,
+					`"EvaluationPeriods":15`, `"MetricName":"QueueDepth"`} {
+					if !strings.Contains(alarms, want) {
+						t.Errorf("the scale-to-zero alarms lack %s: %s", want, alarms)
 					}
 				}
+			} else if len(steps) != 0 {
+				t.Errorf("%s scales to zero: %v", env, steps)
 			}
 			if !strings.Contains(backlog, `"MetricName":"BacklogPerTask","Namespace":"Celery","Statistic":"Average"`) ||
 				!strings.Contains(backlog, `{"Name":"Queue","Value":"celery"}`) || !strings.Contains(backlog, `"TargetValue":8`) {

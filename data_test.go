@@ -99,8 +99,8 @@ func TestDatabase(t *testing.T) {
 				t.Errorf("MasterUserPassword is not read from Secrets Manager: %s", pw)
 			}
 			_, subnets := only(t, tmpl, "AWS::RDS::DBSubnetGroup")
-			if ids := jsonOf(props(subnets)["SubnetIds"]); strings.Count(ids, "IsolatedSubnet") != 3 {
-				t.Errorf("database subnets are not the 3 isolated ones: %s", ids)
+			if ids, zones := jsonOf(props(subnets)["SubnetIds"]), len(synth(t, env).cfg.AvailabilityZones); strings.Count(ids, "IsolatedSubnet") != zones {
+				t.Errorf("database subnets are not the %d isolated ones: %s", zones, ids)
 			}
 
 			assert(t, tmpl, func(tpl assertions.Template) {
@@ -213,8 +213,8 @@ func TestCache(t *testing.T) {
 				t.Errorf("DeletionPolicy %v, want %s", group["DeletionPolicy"], w.policy)
 			}
 			_, subnets := only(t, tmpl, "AWS::ElastiCache::SubnetGroup")
-			if ids := jsonOf(props(subnets)["SubnetIds"]); strings.Count(ids, "IsolatedSubnet") != 3 {
-				t.Errorf("cache subnets are not the 3 isolated ones: %s", ids)
+			if ids, zones := jsonOf(props(subnets)["SubnetIds"]), len(synth(t, env).cfg.AvailabilityZones); strings.Count(ids, "IsolatedSubnet") != zones {
+				t.Errorf("cache subnets are not the %d isolated ones: %s", zones, ids)
 			}
 			// REDIS_URL and CELERY_BROKER_URL: a secret holding the whole URL,
 			// the token read from the token secret at deploy time, never in the template.

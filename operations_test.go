@@ -8,11 +8,14 @@ import (
 	"github.com/djangocdk/djangocdk/stacks"
 )
 
-// alarmsByName returns the template's alarms by AlarmName.
+// alarmsByName returns the template's named alarms by AlarmName (the
+// scale-to-zero alarms of a worker service have no name).
 func alarmsByName(tmpl map[string]any) map[string]map[string]any {
 	out := map[string]map[string]any{}
 	for _, a := range resources(tmpl, "AWS::CloudWatch::Alarm") {
-		out[props(a)["AlarmName"].(string)] = props(a)
+		if name, ok := props(a)["AlarmName"].(string); ok {
+			out[name] = props(a)
+		}
 	}
 	return out
 }

@@ -136,6 +136,7 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 		private: &awsec2.SubnetSelection{SubnetGroupName: jsii.String(network.PrivateSubnets)},
 		base:    appTaskBase(stack, cfg, data, registry, imageTag, taskRole),
 	}
+	b.tasks, b.publicIP = network.TaskSubnets(cfg.Network.Nat)
 	var err error
 	c.QueueMetrics, err = queuemetrics.New(stack, "QueueMetrics", &queuemetrics.Props{
 		Vpc:           net.Vpc,

@@ -24,11 +24,15 @@ import (
 
 // computeBuild adds the processes' constructs to the Compute stack.
 type computeBuild struct {
-	stack        awscdk.Stack
-	cfg          *Config
-	data         *DataStack
-	groups       TaskSecurityGroups
+	stack  awscdk.Stack
+	cfg    *Config
+	data   *DataStack
+	groups TaskSecurityGroups
+	// private holds the functions; tasks run in tasks, with a public IP
+	// when publicIP (network.TaskSubnets).
 	private      *awsec2.SubnetSelection
+	tasks        *awsec2.SubnetSelection
+	publicIP     bool
 	staticBucket awss3.IBucket
 	// base holds the settings every process's task shares.
 	base apptask.Props
@@ -79,7 +83,7 @@ func (b *computeBuild) web(p Process) (awsecs.FargateService, error) {
 	}
 	props := cfg.webProps()
 	props.Cluster, props.Task = b.out.Cluster, b.wired(props.Task)
-	props.SecurityGroup, props.TaskSubnets, props.RunCondition = b.groups.For(p.Kind), b.private, b.out.ImagePushed
+	props.SecurityGroup, props.TaskSubnets, props.AssignPublicIp, props.RunCondition = b.groups.For(p.Kind), b.tasks, b.publicIP, b.out.ImagePushed
 	props.AccessLogBucket, props.OriginPrefixListID = b.data.Storage.AccessLogs(), originPrefixList
 	if originSecret != nil {
 		props.OriginHeader = OriginHeader
@@ -100,7 +104,8 @@ func (b *computeBuild) worker(p Process) (awsecs.FargateService, error) {
 	q := b.cfg.Compute.Queues[slices.IndexFunc(b.cfg.Compute.Queues, func(q QueueConfig) bool { return q.Name == p.Queue })]
 	props := b.cfg.queueProps(q)
 	props.Cluster, props.Task, props.BacklogPerTask = b.out.Cluster, b.wired(props.Task), b.out.QueueMetrics.BacklogPerTask(q.Name)
-	props.SecurityGroup, props.Subnets, props.RunCondition = b.groups.For(p.Kind), b.private, b.out.ImagePushed
+	props.QueueDepth, props.RunningTasks = b.out.QueueMetrics.QueueDepth(q.Name), b.out.QueueMetrics.RunningTasks(q.Name)
+	props.SecurityGroup, props.Subnets, props.AssignPublicIp, props.RunCondition = b.groups.For(p.Kind), b.tasks, b.publicIP, b.out.ImagePushed
 	worker, err := celeryworker.New(b.stack, "Worker-"+q.Name, &props)
 	if err != nil {
 		return nil, err
@@ -112,12 +117,14 @@ func (b *computeBuild) worker(p Process) (awsecs.FargateService, error) {
 
 func (b *computeBuild) beat(p Process) (awsecs.FargateService, error) {
 	beat, err := celerybeat.New(b.stack, "Beat", &celerybeat.Props{
-		Cluster:       b.out.Cluster,
-		CeleryApp:     b.cfg.Django.CeleryApp,
-		Task:          b.wired(b.cfg.taskProps(p.tracingService(), p.Task)),
-		SecurityGroup: b.groups.For(p.Kind),
-		Subnets:       b.private,
-		RunCondition:  b.out.ImagePushed,
+		Cluster:        b.out.Cluster,
+		CeleryApp:      b.cfg.Django.CeleryApp,
+		Task:           b.wired(b.cfg.taskProps(p.tracingService(), p.Task)),
+		SecurityGroup:  b.groups.For(p.Kind),
+		Subnets:        b.tasks,
+		AssignPublicIp: b.publicIP,
+		Spot:           p.Task.Spot,
+		RunCondition:   b.out.ImagePushed,
 	})
 	if err != nil {
 		return nil, err
@@ -128,7 +135,7 @@ func (b *computeBuild) beat(p Process) (awsecs.FargateService, error) {
 
 // migration adds the release's two one-off tasks, migrate and
 // collectstatic, with p's size and filesystem; the release runs both with
-// the migration's security group, in the private subnets.
+// the migration's security group, in the tasks' subnets (Config.TaskSubnets).
 func (b *computeBuild) migration(p Process) error {
 	migrationTask := b.wired(b.cfg.taskProps(p.tracingService(), p.Task))
 	migrationTask.Family = b.cfg.StackName(p.Name)

@@ -41,6 +41,7 @@ const (
 	QueueDepthMetric     = "QueueDepth"
 	BacklogPerTaskMetric = "BacklogPerTask"
 	OldestAgeMetric      = "OldestMessageAge"
+	RunningTasksMetric   = "RunningTasks"
 )
 
 // Props configures QueueMetrics.
@@ -165,6 +166,12 @@ func (q *QueueMetrics) AddQueue(queue string, service awsecs.IBaseService) {
 		Actions:   jsii.Strings("ecs:DescribeServices"),
 		Resources: jsii.Strings(*service.ServiceArn()),
 	}))
+}
+
+// RunningTasks is the running tasks of queue's service, as the function
+// saw them each minute: zero tells a service scaled to zero to wake up.
+func (q *QueueMetrics) RunningTasks(queue string) awscloudwatch.Metric {
+	return q.metric(RunningTasksMetric, queue)
 }
 
 // BacklogPerTask is queue's depth divided by its running tasks, averaged

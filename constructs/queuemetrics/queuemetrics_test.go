@@ -314,6 +314,7 @@ func TestMetrics(t *testing.T) {
 		Dimensions() *map[string]any
 	}{
 		BacklogPerTaskMetric: q.BacklogPerTask("celery"), QueueDepthMetric: q.QueueDepth("celery"), OldestAgeMetric: q.OldestMessageAge("celery"),
+		RunningTasksMetric: q.RunningTasks("celery"),
 	} {
 		dims := *metric.Dimensions()
 		if *metric.MetricName() != name || *metric.Namespace() != "Shop/Celery" || *metric.Statistic() != "Average" ||
