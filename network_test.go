@@ -112,13 +112,15 @@ func TestNetwork(t *testing.T) {
 
 // noNat is staging without NAT (network.nat "none").
 func noNat(t *testing.T) *synthesized {
-	return synthVariant(t, "staging-no-nat", "staging", set("environments.staging.network.nat", "none", "environments.staging.network.natGateways", 0.0))
+	return synthVariant(t, "staging-no-nat", "staging", set("environments.staging.network.nat", "none", "environments.staging.network.natGateways", 0.0,
+		"environments.staging.compute.jobs", []any{map[string]any{"name": "clearsessions", "schedule": "rate(1 day)", "command": []any{"python", "manage.py", "clearsessions"}}}))
 }
 
 // Without NAT every path that runs a task works: the private subnets keep
 // their CIDRs without a default route; the services run in the public
 // subnets with public IPs; the release project passes the public subnets
 // and ASSIGN_PUBLIC_IP (which run-task.sh and "djangocdk run" use); the
+// scheduled jobs run theirs with public IPs in the public subnets; the
 // queue metrics function stays in the private subnets and reaches Secrets
 // Manager, CloudWatch and ECS through interface endpoints.
 func TestNoNat(t *testing.T) {
@@ -162,6 +164,13 @@ func TestNoNat(t *testing.T) {
 		vpc := props(svc)["NetworkConfiguration"].(map[string]any)["AwsvpcConfiguration"].(map[string]any)
 		if vpc["AssignPublicIp"] != "ENABLED" || strings.Count(fmt.Sprint(vpc["Subnets"]), "VpcPublicSubnet") != 3 {
 			t.Errorf("service %s: %v, want public IPs in the public subnets", id, vpc)
+		}
+	}
+	// A scheduled job's RunTask too (the state machine's definition).
+	for id, sm := range resources(compute, "AWS::StepFunctions::StateMachine") {
+		definition, _ := json.Marshal(props(sm))
+		if !strings.Contains(string(definition), `\"AssignPublicIp\":\"ENABLED\"`) || !strings.Contains(string(definition), "PublicSubnet") {
+			t.Errorf("job runner %s runs its task without a public IP in the public subnets: %s", id, definition)
 		}
 	}
 	for id, fn := range resources(compute, "AWS::Lambda::Function") {

@@ -156,7 +156,7 @@ func (b *computeBuild) migration(p Process) error {
 }
 
 // job adds a scheduled job: the migration task's settings with the job's
-// command and size, its own family, in the private subnets with the job
+// command and size, its own family, in the tasks' subnets with the job
 // kind's security group; it shares its state machine's ARN for the
 // Operations stack's alarm and dashboard.
 func (b *computeBuild) job(p Process) error {
@@ -174,7 +174,8 @@ func (b *computeBuild) job(p Process) error {
 		Task:           task,
 		Cluster:        b.out.Cluster,
 		SecurityGroup:  b.groups.For(p.Kind),
-		Subnets:        b.private,
+		Subnets:        b.tasks,
+		AssignPublicIp: b.publicIP,
 		TimeoutMinutes: j.TimeoutMinutes,
 	})
 	if err != nil {

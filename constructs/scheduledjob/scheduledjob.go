@@ -66,6 +66,10 @@ type Props struct {
 	SecurityGroup awsec2.ISecurityGroup
 	// Subnets of the task. Default: the cluster's VPC's private subnets.
 	Subnets *awsec2.SubnetSelection
+	// AssignPublicIp gives the task a public IP: for public subnets in a
+	// VPC without NAT, where it reaches ECR and AWS's APIs that way.
+	// Default: false.
+	AssignPublicIp bool
 	// TimeoutMinutes stops a run that lasts longer, and fails it (1 to
 	// MaxTimeoutMinutes). Default: 0, no limit.
 	TimeoutMinutes int
@@ -177,6 +181,10 @@ func (j *Job) newRunner(p *Props) awsstepfunctions.StateMachine {
 	}
 	group := awsec2.SecurityGroup_FromSecurityGroupId(j, jsii.String("SecurityGroup"), jsii.String("${SecurityGroup}"),
 		&awsec2.SecurityGroupImportOptions{Mutable: jsii.Bool(false)})
+	var assignPublicIP *bool // absent: RunTask's default, no public IP
+	if p.AssignPublicIp {
+		assignPublicIP = jsii.Bool(true)
+	}
 	run := awsstepfunctionstasks.NewEcsRunTask(j, jsii.String("RunTask"), &awsstepfunctionstasks.EcsRunTaskProps{
 		IntegrationPattern: awsstepfunctions.IntegrationPattern_RUN_JOB,
 		Cluster:            p.Cluster,
@@ -186,6 +194,7 @@ func (j *Job) newRunner(p *Props) awsstepfunctions.StateMachine {
 		}),
 		SecurityGroups:      &[]awsec2.ISecurityGroup{group},
 		Subnets:             &awsec2.SubnetSelection{Subnets: &subnets},
+		AssignPublicIp:      assignPublicIP,
 		PropagatedTagSource: awsecs.PropagatedTagSource_TASK_DEFINITION,
 		ResultPath:          jsii.String("$.Task"),
 		TaskTimeout:         j.timeout(p.TimeoutMinutes),

@@ -48,7 +48,8 @@ func TestNewRejectsInvalidProps(t *testing.T) {
 	}
 }
 
-// jobs synthesizes one stack with two jobs, one with a timeout.
+// jobs synthesizes one stack with two jobs, one with a timeout and a
+// public IP.
 func jobs(t *testing.T) (*tt.Template, *Job, *Job) {
 	t.Helper()
 	stack := tt.Stack(t)
@@ -57,7 +58,7 @@ func jobs(t *testing.T) (*tt.Template, *Job, *Job) {
 	group := awsec2.NewSecurityGroup(stack, jsii.String("JobTasks"), &awsec2.SecurityGroupProps{Vpc: vpc})
 	image := awsecs.ContainerImage_FromRegistry(jsii.String("example/shop:1"), nil)
 	reports, err := New(stack, "Job-reports", &Props{
-		Name: "reports", Schedule: "cron(0 3 * * ? *)", Cluster: cluster, SecurityGroup: group, TimeoutMinutes: 30,
+		Name: "reports", Schedule: "cron(0 3 * * ? *)", Cluster: cluster, SecurityGroup: group, TimeoutMinutes: 30, AssignPublicIp: true,
 		Task: apptask.Props{Image: image, Family: "shop-job-reports", Command: []string{"python", "manage.py", "send_reports"}},
 	})
 	if err != nil {
@@ -203,5 +204,21 @@ func TestExitCodeAndTimeout(t *testing.T) {
 	sessions := definition(t, template, "JobclearsessionsRunner")
 	if _, limited := sessions["RunTask"]["TimeoutSeconds"]; limited || sessions["RunTask"]["Catch"] != nil || sessions["StopTimedOutTasks"] != nil {
 		t.Errorf("clearsessions has no timeout: %v", sessions["RunTask"])
+	}
+}
+
+// TestPublicIP checks that a job in a VPC without NAT gets a public IP,
+// and that a job without the prop keeps RunTask's default, none.
+func TestPublicIP(t *testing.T) {
+	template, _, _ := jobs(t)
+	network := func(prefix string) any {
+		params := definition(t, template, prefix)["RunTask"]["Parameters"].(map[string]any)
+		return params["NetworkConfiguration"].(map[string]any)["AwsvpcConfiguration"].(map[string]any)["AssignPublicIp"]
+	}
+	if got := network("JobreportsRunner"); got != "ENABLED" {
+		t.Errorf("reports: AssignPublicIp %v, want ENABLED", got)
+	}
+	if got := network("JobclearsessionsRunner"); got != nil {
+		t.Errorf("clearsessions: AssignPublicIp %v, want none", got)
 	}
 }
