@@ -37,7 +37,8 @@ func (k ProcessKind) groupID() string {
 // Compute stack.
 type Process struct {
 	// Name identifies the process in service names, shared parameters,
-	// alarms and the dashboard: "web", "beat", "worker-<queue>", "migrate".
+	// alarms and the dashboard: "web", "beat", "worker-<queue>", "migrate",
+	// "job-<name>".
 	Name string
 	// Kind says how it runs.
 	Kind ProcessKind

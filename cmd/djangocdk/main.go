@@ -19,8 +19,9 @@
 //	init      write a ready infrastructure/ folder (go.mod, app.go, cdk.json, package.json) into a monorepo
 //
 // Every command but cost needs AWS credentials for the environment's account (the default
-// chain: AWS_PROFILE, SSO, environment variables, a role). Install it with
-// go install github.com/djangocdk/djangocdk/cmd/djangocdk@latest.
+// chain: AWS_PROFILE, SSO, environment variables, a role). Install it from
+// a checkout with go install ./cmd/djangocdk (the module path is not
+// published yet).
 package main
 
 import (

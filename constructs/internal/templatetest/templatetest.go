@@ -27,7 +27,7 @@ var (
 	unsafe = regexp.MustCompile(`[^A-Za-z0-9-]+`)
 )
 
-// App returns a new App with cdk.json's feature flags. Each stack gets its
+// App returns a new App with djangocdk's feature flags (internal/featureflags). Each stack gets its
 // own: an App cannot be synthesized again once its tree has changed, and
 // an App costs little beside the node process, which the binary shares.
 func App() awscdk.App {
@@ -57,7 +57,7 @@ func Stack(t *testing.T) awscdk.Stack {
 // synthesizes only that stage.
 type Staged struct{ app awscdk.App }
 
-// NewStaged returns a Staged whose App has cdk.json's feature flags.
+// NewStaged returns a Staged whose App has djangocdk's feature flags (internal/featureflags).
 func NewStaged() *Staged {
 	context := map[string]any{}
 	for k, v := range flags {
