@@ -209,15 +209,17 @@ func (q *QueueMetrics) Role() awsiam.IRole { return q.role }
 // goCode builds ./handler for linux/arm64 with the local Go toolchain. The
 // asset is named by a hash of its inputs (the handler's source and the
 // module's go.mod and go.sum), so a synthesis into a cloud assembly that
-// already holds the build skips it.
+// already holds the build skips it, and a synthesis into a fresh one (CI,
+// tests, -o elsewhere) copies the build from the user's cache directory.
 func goCode() awslambda.Code {
+	hash := sourceHash()
 	return awslambda.Code_FromAsset(jsii.String(handlerDir()), &awss3assets.AssetOptions{
 		AssetHashType: awscdk.AssetHashType_CUSTOM,
-		AssetHash:     jsii.String(sourceHash()),
+		AssetHash:     jsii.String(hash),
 		Bundling: &awscdk.BundlingOptions{
 			// Used only when the local build fails; Go's official image.
 			Image: awscdk.DockerImage_FromRegistry(jsii.String("golang:1.26")),
-			Local: &goBuild{},
+			Local: &goBuild{cache: buildCache(hash)},
 		},
 	})
 }
@@ -251,20 +253,78 @@ func handlerDir() string {
 	return filepath.Join(filepath.Dir(file), "handler")
 }
 
-// goBuild is the local bundler of the handler.
-type goBuild struct{}
+// buildArgs are the arguments of the handler's build, after "go", and
+// buildEnv its target: both are part of the build cache's key.
+var (
+	buildArgs = []string{"build", "-trimpath", "-buildvcs=false", "-tags", "lambda.norpc", "-ldflags=-s -w"}
+	buildEnv  = []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0"}
+)
 
-// TryBundle implements awscdk.ILocalBundling.
-func (*goBuild) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
-	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-tags", "lambda.norpc",
-		"-ldflags=-s -w", "-o", filepath.Join(*outputDir, "bootstrap"), ".")
+// buildCache is the file that holds the handler built from sources with
+// hash, in the user's cache directory (XDG_CACHE_HOME or ~/.cache), or ""
+// when there is none.
+func buildCache(hash string) string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	key := sha256.Sum256([]byte(hash + "\x00" + strings.Join(buildArgs, " ") + "\x00" + strings.Join(buildEnv, " ")))
+	return filepath.Join(dir, "djangocdk", "queuemetrics", hex.EncodeToString(key[:]), "bootstrap")
+}
+
+// goBuild is the local bundler of the handler.
+type goBuild struct {
+	// cache is where a build of the same inputs is kept; "" for none.
+	cache string
+}
+
+// TryBundle implements awscdk.ILocalBundling: it copies the cached build
+// when there is one, else builds the handler and caches the result.
+func (b *goBuild) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
+	out := filepath.Join(*outputDir, "bootstrap")
+	if b.cache != "" && copyFile(b.cache, out) == nil {
+		return jsii.Bool(true)
+	}
+	cmd := exec.Command("go", append(append([]string{}, buildArgs...), "-o", out, ".")...)
 	cmd.Dir = handlerDir()
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "queuemetrics: building the Lambda handler with the local Go toolchain failed: %v\n%s", err, out)
+	cmd.Env = append(os.Environ(), buildEnv...)
+	if output, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "queuemetrics: building the Lambda handler with the local Go toolchain failed: %v\n%s", err, output)
 		return jsii.Bool(false)
 	}
+	if b.cache != "" {
+		// A cache that cannot be written costs the next synthesis a build, nothing else.
+		if err := os.MkdirAll(filepath.Dir(b.cache), 0o755); err == nil {
+			_ = copyFile(out, b.cache)
+		}
+	}
 	return jsii.Bool(true)
+}
+
+// copyFile copies the executable src to dst through a temporary file
+// renamed into place, so that a reader never sees half a file.
+func copyFile(src, dst string) error {
+	body, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".bootstrap-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(body); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o755); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), dst)
 }
 
 func (props *Props) withDefaults() (Props, error) {
