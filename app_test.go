@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 	_ "github.com/djangocdk/djangocdk/internal/fastnode" // jsii on the Node 24 npm ci installs
 	"github.com/djangocdk/djangocdk/stacks"
@@ -27,9 +28,47 @@ var environments = []string{"dev", "staging", "production"}
 // outRoot holds the cloud assemblies synthesized by this test binary.
 var outRoot string
 
+// project is the project of cdk.json: names in the tests are derived from
+// it (named), so that a copy of the repository with its own project passes.
+var project string
+
+// named replaces {project} in s with the project of cdk.json.
+func named(s string) string { return strings.ReplaceAll(s, "{project}", project) }
+
+// loadProject reads the project from the configuration in context.
+func loadProject(context map[string]any) (string, error) {
+	cfg, err := stacks.LoadConfig(context)
+	if err != nil {
+		return "", err
+	}
+	return cfg.Project, nil
+}
+
+// readContext returns the context of cdk.json, as the CLI passes it to the app.
+func readContext() (map[string]any, error) {
+	raw, err := os.ReadFile("cdk.json")
+	if err != nil {
+		return nil, err
+	}
+	var file struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		return nil, fmt.Errorf("cdk.json: %w", err)
+	}
+	return file.Context, nil
+}
+
 func TestMain(m *testing.M) {
 	flag.Parse()
-	var err error
+	context, err := readContext()
+	if err == nil {
+		project, err = loadProject(context)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	if outRoot, err = os.MkdirTemp("", "djangocdk-test-"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -42,17 +81,11 @@ func TestMain(m *testing.M) {
 // cdkContext returns the context of cdk.json, as the CLI passes it to the app.
 func cdkContext(t *testing.T) map[string]any {
 	t.Helper()
-	raw, err := os.ReadFile("cdk.json")
+	context, err := readContext()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var file struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := json.Unmarshal(raw, &file); err != nil {
-		t.Fatalf("cdk.json: %v", err)
-	}
-	return file.Context
+	return context
 }
 
 // synthesized is one environment's app, synthesized once and shared by tests.
@@ -89,11 +122,8 @@ func synthVariant(t *testing.T, name, env string, edit func(map[string]any)) *sy
 		t.Fatalf("config of %s: %v", env, err)
 	}
 	outdir := filepath.Join(outRoot, name)
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(outdir)})
-	var built *stacks.Stacks
-	if err := try(func() { built, err = stacks.New(app, cfg) }); err != nil {
-		t.Fatalf("building %s: %v", env, err)
-	}
+	app := stacks.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(outdir)})
+	built, err := stacks.Build(app)
 	if err != nil {
 		t.Fatalf("building %s: %v", env, err)
 	}
@@ -164,9 +194,11 @@ var assetHash = regexp.MustCompile(`[a-f0-9]{64}`)
 // TestGolden compares every template of every environment with its golden
 // file. go test . -update rewrites them.
 func TestGolden(t *testing.T) {
+	written := map[string]bool{}
 	for _, env := range environments {
 		s := synth(t, env)
 		for _, name := range s.stackNames() {
+			written[filepath.Join("testdata", "golden", env, name+".template.json")] = true
 			t.Run(env+"/"+name, func(t *testing.T) {
 				var tmpl any
 				readJSON(t, filepath.Join(s.outdir, name+".template.json"), &tmpl)
@@ -194,6 +226,73 @@ func TestGolden(t *testing.T) {
 				}
 			})
 		}
+	}
+	stale, err := staleGolden(filepath.Join("testdata", "golden"), written)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range stale {
+		if !*update {
+			t.Errorf("%s is no stack's template (a renamed project or a removed stack): run go test . -update to delete it", path)
+		} else if err := os.Remove(path); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// staleGolden returns the golden templates under dir that are not in
+// current: those of a stack that no longer exists.
+func staleGolden(dir string, current map[string]bool) ([]string, error) {
+	var stale []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".template.json") && !current[path] {
+			stale = append(stale, path)
+		}
+		return err
+	})
+	return stale, err
+}
+
+// TestNamesFollowTheProject renames the project as a team's copy of the
+// repository does: the names the tests expect follow it, and the golden
+// templates of the old names are found stale (go test . -update deletes
+// them).
+func TestNamesFollowTheProject(t *testing.T) {
+	other := "shop"
+	if project == other {
+		other = "store"
+	}
+	context := cdkContext(t)
+	set("defaults.project", other)(context)
+	renamed, err := loadProject(context)
+	if err != nil || renamed != other {
+		t.Fatalf("project %q, %v; want %s", renamed, err, other)
+	}
+	saved := project
+	project = renamed
+	defer func() { project = saved }()
+	cfg, err := stacks.LoadConfig(context)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := named("{project}-"+cfg.Env+"-compute"), cfg.StackName(stacks.ComputeLayer); got != want || want != other+"-"+cfg.Env+"-compute" {
+		t.Errorf("the tests expect %s, the stack is %s", got, want)
+	}
+
+	dir := t.TempDir()
+	old := filepath.Join(dir, "dev", saved+"-dev-compute.template.json")
+	current := filepath.Join(dir, "dev", named("{project}-dev-compute.template.json"))
+	for _, path := range []string{old, current} {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte("{}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stale, err := staleGolden(dir, map[string]bool{current: true})
+	if err != nil || len(stale) != 1 || stale[0] != old {
+		t.Errorf("stale golden files %v (%v), want %s", stale, err, old)
 	}
 }
 
@@ -228,8 +327,8 @@ func TestStacks(t *testing.T) {
 		readJSON(t, filepath.Join(s.outdir, "manifest.json"), &manifest)
 		wantProtection := env == "production" || env == "staging"
 		for _, name := range s.stackNames() {
-			if !strings.HasPrefix(name, "myapp-"+env+"-") {
-				t.Errorf("stack %s is not named myapp-%s-<layer>", name, env)
+			if !strings.HasPrefix(name, named("{project}-")+env+"-") {
+				t.Errorf(named("stack %s is not named {project}-%s-<layer>"), name, env)
 			}
 			a, ok := manifest.Artifacts[name]
 			if !ok {
@@ -261,7 +360,7 @@ func TestStacks(t *testing.T) {
 				"Tags": assertions.Match_ArrayWith(&[]any{
 					map[string]any{"Key": "Environment", "Value": env},
 					map[string]any{"Key": "ManagedBy", "Value": "djangocdk"},
-					map[string]any{"Key": "Project", "Value": "myapp"},
+					map[string]any{"Key": "Project", "Value": named("{project}")},
 				}),
 			})
 		})
@@ -271,7 +370,7 @@ func TestStacks(t *testing.T) {
 // TestNag checks that cdk-nag's AwsSolutions pack ran on every stack and
 // left no unsuppressed error.
 func TestNag(t *testing.T) {
-	all := []*synthesized{execVariant(t)} // ECS Exec and the github-only driver (githubVariant) are off in the shipped environments
+	all := []*synthesized{execVariant(t), noNat(t)} // ECS Exec, the github-only driver (githubVariant) and "no NAT" are off in the shipped environments
 	for _, env := range environments {
 		all = append(all, synth(t, env))
 	}
@@ -371,298 +470,57 @@ func TestStatefulLogicalIDs(t *testing.T) {
 	check(execVariant(t), stacks.ComputeLayer, map[string]string{"ExecKey76C18399": "AWS::KMS::Key", "ExecLogs6390DA49": "AWS::Logs::LogGroup"})
 }
 
-// TestBadConfig feeds build, the path the CLI takes, a broken cdk.json
-// context and checks the exact message, before any stack exists.
-func TestBadConfig(t *testing.T) {
-	cases := []struct {
-		name string
-		edit func(ctx map[string]any) // changes a copy of cdk.json's context
-		want string
-	}{
-		{"unknown environment", set("env", "nosuch"),
-			`env: "nosuch" is not a configured environment; choose one of dev, production, staging`},
-		{"no environment", set("env", ""),
-			`env: not set; pass -c env=NAME with one of dev, production, staging`},
-		{"misspelt key", set("env", "staging", "environments.staging.network.natGateway", 2.0),
-			`environments.staging.network.natGateway: unknown key; allowed keys here are cidr, flowLogRetentionDays, natGateways`},
-		{"unknown top-level key in defaults", set("defaults.vpc", map[string]any{}),
-			`defaults.vpc: unknown key; allowed keys here are account, availabilityZones, cache, compute, database, django, frontend, network, operations, pipeline, project, region, registry, removalPolicy, storage, terminationProtection`},
-		{"more NAT gateways than zones", set("env", "staging", "environments.staging.network.natGateways", 5.0),
-			`environments.staging.network.natGateways: 5 is more than the 3 availability zones`},
-		{"no NAT gateway", set("environments.dev.network.natGateways", 0.0),
-			`environments.dev.network.natGateways: 0 is less than 1; the private subnets reach the internet through NAT`},
-		{"NAT gateways not a number", set("environments.dev.network.natGateways", "three"),
-			`environments.dev.network.natGateways: "three" is not allowed; want a whole number`},
-		{"fractional NAT gateways", set("environments.dev.network.natGateways", 1.5),
-			`environments.dev.network.natGateways: 1.5 is not allowed; want a whole number`},
-		{"bad account", set("environments.dev.account", "12345"),
-			`environments.dev.account: "12345" is not an AWS account id; use its 12 digits`},
-		{"bad region", set("defaults.region", "us-east"),
-			`defaults.region: "us-east" is not an AWS region name such as us-east-1`},
-		{"zone of another region", set("environments.dev.availabilityZones", []any{"us-east-1a", "us-west-2b", "us-east-1c"}),
-			`environments.dev.availabilityZones[1]: "us-west-2b" is not a zone of region us-east-1; use us-east-1a, us-east-1b, ...`},
-		{"zone listed twice", set("environments.dev.availabilityZones", []any{"us-east-1a", "us-east-1a", "us-east-1b"}),
-			`environments.dev.availabilityZones[1]: "us-east-1a" is listed twice; each zone may appear once`},
-		{"one zone", set("defaults.availabilityZones", []any{"us-east-1a"}),
-			`defaults.availabilityZones: ["us-east-1a"] has 1 zone(s); list 2 to 3 zones of the region`},
-		{"public CIDR", set("environments.dev.network.cidr", "8.8.0.0/16"),
-			`environments.dev.network.cidr: "8.8.0.0/16" is not a private range (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)`},
-		{"CIDR too small", set("environments.dev.network.cidr", "10.0.0.0/20"),
-			`environments.dev.network.cidr: "10.0.0.0/20" is a /20; allowed sizes are /16 to /17`},
-		{"CIDR with host bits", set("environments.dev.network.cidr", "10.0.1.0/16"),
-			`environments.dev.network.cidr: "10.0.1.0/16" has host bits set; use 10.0.0.0/16`},
-		{"not a CIDR", set("environments.dev.network.cidr", "10.0.0.0"),
-			`environments.dev.network.cidr: "10.0.0.0" is not an IPv4 CIDR block such as 10.0.0.0/16`},
-		{"flow log retention", set("environments.dev.network.flowLogRetentionDays", 45.0),
-			`environments.dev.network.flowLogRetentionDays: 45 is not a CloudWatch Logs retention; allowed: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653`},
-		{"removal policy", set("environments.dev.removalPolicy", "delete"),
-			`environments.dev.removalPolicy: "delete" is not allowed; use "retain" or "destroy"`},
-		{"project name", set("defaults.project", "My_App"),
-			`defaults.project: "My_App" is not a valid project name; use 2 to 20 lowercase letters, digits and hyphens, starting with a letter`},
-		{"termination protection not a boolean", set("environments.dev.terminationProtection", "no"),
-			`environments.dev.terminationProtection: "no" is not allowed; want true or false`},
-		{"environment not an object", set("environments.dev", "small"),
-			`environments.dev: "small" is not an object of settings`},
-		{"bad environment name", set("environments.QA", map[string]any{}, "env", "QA"),
-			`environments.QA: "QA" is not a valid environment name; use 1 to 12 lowercase letters and digits, starting with a letter`},
-		{"one release kept", set("environments.dev.registry.keepReleases", 1.0),
-			`environments.dev.registry.keepReleases: 1 is outside 2 to 1000 (at least the running release and the one before it)`},
-		{"unreleased builds expire before an approval", set("defaults.registry.unreleasedDays", 7.0),
-			`defaults.registry.unreleasedDays: 7 is outside 8 to 365 (longer than a manual approval can wait, so that an approved build is still there)`},
-		{"the old keepImages", set("env", "production", "environments.production.registry.keepImages", 100.0),
-			`environments.production.registry.keepImages: unknown key; allowed keys here are keepReleases, unreleasedDays, untaggedDays`},
-		{"database instance class", set("environments.dev.database.instanceClass", "t4g.micro"),
-			`environments.dev.database.instanceClass: "t4g.micro" is not an RDS instance class such as db.t4g.micro`},
-		{"database max storage below allocated", set("environments.dev.database.maxAllocatedStorageGiB", 10.0),
-			`environments.dev.database.maxAllocatedStorageGiB: 10 is not between AllocatedStorageGiB (20) and 65536, or Off (-1)`},
-		{"database backups too long", set("environments.dev.database.backupRetentionDays", 36.0),
-			`environments.dev.database.backupRetentionDays: 36 is outside 1 to 35`},
-		{"database backups zero", set("environments.dev.database.backupRetentionDays", 0.0),
-			`environments.dev.database.backupRetentionDays: 0 is not allowed; the construct would read it as "use my default", so give the number you mean`},
-		{"database rotation beyond Secrets Manager's", set("defaults.database.rotationDays", 1001.0),
-			`defaults.database.rotationDays: 1001 is outside 0 (off) to 1000`},
-		{"gunicorn workers (djangoweb's bound)", set("environments.dev.compute.web.gunicorn", map[string]any{"workers": 65.0}),
-			`environments.dev.compute.web.gunicorn.workers: 65 is outside 1 to 64 (processes per task)`},
-		{"web port (djangoweb's bound)", set("environments.dev.compute.web.port", 80.0),
-			`environments.dev.compute.web.port: 80 is outside 1024 to 65535 (an unprivileged port: the image runs as a non-root user)`},
-		{"web max tasks below min (djangoweb's bound)", set("environments.dev.compute.web.minTasks", 3.0),
-			`environments.dev.compute.web.maxTasks: 2 is outside MinTasks (3) to 1000`},
-		{"second queue's concurrency (celeryworker's bound)", set("environments.dev.compute.queues", []any{
-			map[string]any{"name": "celery", "concurrency": 2.0, "cpu": 256.0, "memoryMiB": 512.0, "minTasks": 1.0, "maxTasks": 1.0, "stopTimeoutSeconds": 120.0},
-			map[string]any{"name": "emails", "concurrency": 300.0, "cpu": 256.0, "memoryMiB": 512.0, "minTasks": 1.0, "maxTasks": 1.0, "stopTimeoutSeconds": 120.0}}),
-			`environments.dev.compute.queues[1].concurrency: 300 is outside 1 to 256 (tasks at once per worker task)`},
-		{"sample ratio above 1 (apptask's bound)", set("environments.dev.compute.tracing", map[string]any{"enabled": true, "sampleRatio": 1.5}),
-			`environments.dev.compute.tracing.sampleRatio: 1.5 is not a ratio from 0 to 1`},
-		{"negative 5xx threshold (djangoweb's bound)", set("environments.dev.compute.web.deploymentAlarms", map[string]any{"enabled": true, "target5xxPerMinute": -1.0}),
-			`environments.dev.compute.web.deploymentAlarms.target5xxPerMinute: -1 is negative; 0 fails a deployment on the first 5xx`},
-		{"cache snapshots (cache's bound)", set("environments.dev.cache.snapshotRetentionDays", 36.0),
-			`environments.dev.cache.snapshotRetentionDays: 36 is outside 0 (off) to 35`},
-		{"database name", set("environments.dev.database.name", "my-db"),
-			`environments.dev.database.name: "my-db" is not a PostgreSQL name (up to 63 lowercase letters, digits and underscores)`},
-		{"cache engine", set("environments.dev.cache.engine", "memcached"),
-			`environments.dev.cache.engine: "memcached" is not an engine; use "valkey" or "redis"`},
-		{"cache shards without cluster mode", set("environments.dev.cache.shards", 3.0),
-			`environments.dev.cache.shards: 3 shards need cluster mode; without it use 1`},
-		{"cache node type", set("environments.dev.cache.nodeType", "t4g.micro"),
-			`environments.dev.cache.nodeType: "t4g.micro" is not an ElastiCache node type such as cache.t4g.micro`},
-		{"cache nodes", set("environments.dev.cache.nodes", 7.0),
-			`environments.dev.cache.nodes: 7 is outside 1 to 6 (a primary and up to 5 replicas)`},
-		{"CORS origin with a path", set("environments.dev.storage.corsAllowedOrigins", []any{"https://app.example.com/"}),
-			`environments.dev.storage.corsAllowedOrigins[0]: "https://app.example.com/" is not an origin such as https://app.example.com (scheme and host, no path or trailing slash)`},
-		{"allowed hosts wildcard", set("environments.dev.django.allowedHosts", []any{"*"}),
-			`environments.dev.django.allowedHosts[0]: "*" is not a host name such as app.example.com or .example.com (no scheme, port or wildcard *)`},
-		{"no allowed hosts", set("defaults.django.allowedHosts", []any{}, "environments.dev.django", map[string]any{}),
-			`defaults.django.allowedHosts: empty; list the host names Django serves, such as app.example.com`},
-		{"ALB idle timeout not above gunicorn's", set("environments.dev.compute.web.albIdleTimeoutSeconds", 60.0),
-			"timeouts out of order: environments.dev.compute.web.albIdleTimeoutSeconds (60 s) must be greater than defaults.compute.web.gunicorn.timeoutSeconds (60 s): otherwise the load balancer gives up on responses gunicorn is still producing (504s)"},
-		{"gunicorn timeout not above the request budget", set("environments.dev.compute.web.gunicorn", map[string]any{"timeoutSeconds": 30.0}),
-			"timeouts out of order: environments.dev.compute.web.gunicorn.timeoutSeconds (30 s) must be greater than defaults.compute.web.requestBudgetSeconds (30 s): otherwise gunicorn kills workers serving legitimate slow requests"},
-		{"request budget beyond CloudFront's wait", set("environments.dev.compute.web.requestBudgetSeconds", 60.0, "environments.dev.compute.web.deregistrationDelaySeconds", 60.0,
-			"environments.dev.compute.web.albIdleTimeoutSeconds", 100.0, "environments.dev.compute.web.stopTimeoutSeconds", 90.0,
-			"environments.dev.compute.web.gunicorn", map[string]any{"timeoutSeconds": 90.0, "keepaliveSeconds": 120.0, "gracefulTimeoutSeconds": 60.0}),
-			"environments.dev.compute.web.requestBudgetSeconds: 60 is not below CloudFront's 60 s wait for a response; requests that slow fail at the edge"},
-		{"keep-alive not above the ALB idle timeout", set("environments.dev.compute.web.gunicorn", map[string]any{"keepaliveSeconds": 5.0}),
-			"timeouts out of order: environments.dev.compute.web.gunicorn.keepaliveSeconds (5 s) must be greater than defaults.compute.web.albIdleTimeoutSeconds (65 s): otherwise gunicorn closes connections the load balancer still reuses (sporadic 502s)"},
-		{"deregistration delay shorter than requests", set("environments.dev.compute.web.deregistrationDelaySeconds", 10.0),
-			"timeouts out of order: environments.dev.compute.web.deregistrationDelaySeconds (10 s) must be at least defaults.compute.web.requestBudgetSeconds (30 s): otherwise requests in flight are cut when a task leaves the load balancer during a deploy"},
-		{"graceful timeout shorter than requests", set("environments.dev.compute.web.gunicorn", map[string]any{"gracefulTimeoutSeconds": 20.0}),
-			"timeouts out of order: environments.dev.compute.web.gunicorn.gracefulTimeoutSeconds (20 s) must be at least defaults.compute.web.requestBudgetSeconds (30 s): otherwise requests in flight at SIGTERM are killed"},
-		{"stop timeout not above the graceful timeout", set("environments.dev.compute.web.stopTimeoutSeconds", 30.0),
-			"timeouts out of order: environments.dev.compute.web.stopTimeoutSeconds (30 s) must be greater than defaults.compute.web.gunicorn.gracefulTimeoutSeconds (30 s): otherwise ECS sends SIGKILL before gunicorn's graceful shutdown ends"},
-		{"stop timeout above Fargate's limit", set("environments.dev.compute.web.stopTimeoutSeconds", 180.0),
-			"environments.dev.compute.web.stopTimeoutSeconds: 180 is outside 1 to 120 (Fargate's limit)"},
-		{"connection budget", set("environments.dev.compute.web.maxTasks", 10.0, "environments.dev.compute.web.gunicorn", map[string]any{"workers": 4.0, "threads": 8.0}),
-			"defaults.database.instanceClass: connection budget exceeded during a rolling deploy, when each service runs up to 200% of its maxTasks: web 20 tasks x 4 workers x 8 threads = 640, queues celery 4 x 4, beat 1, migration 1 and 0 scheduled jobs make 658 connections; db.t4g.micro allows about 79 (max_connections), 63 with a 80% margin. " +
-				"Lower compute.web.maxTasks, the gunicorn workers or threads, or the queues' maxTasks or concurrency; choose a larger database.instanceClass; or set database.proxy to true"},
-		{"web command runs migrations", set("environments.dev.compute.web.command", []any{"sh", "-c", "python manage.py migrate && gunicorn config.wsgi"}),
-			`environments.dev.compute.web.command: ["sh" "-c" "python manage.py migrate && gunicorn config.wsgi"] runs migrations; only the migration task may (every task start would run them again)`},
-		{"worker command runs migrations", set("environments.dev.compute.queues", []any{map[string]any{"name": "celery", "concurrency": 2.0, "cpu": 256.0, "memoryMiB": 512.0, "minTasks": 1.0, "maxTasks": 1.0, "stopTimeoutSeconds": 120.0, "command": []any{"/start-celeryworker", "migrate"}}}),
-			`environments.dev.compute.queues[0].command: ["/start-celeryworker" "migrate"] runs migrations; only the migration task may (every task start would run them again)`},
-		{"queue listed twice", set("environments.dev.compute.queues", []any{
-			map[string]any{"name": "celery", "concurrency": 2.0, "cpu": 256.0, "memoryMiB": 512.0, "minTasks": 1.0, "maxTasks": 1.0, "stopTimeoutSeconds": 120.0},
-			map[string]any{"name": "celery", "concurrency": 2.0, "cpu": 256.0, "memoryMiB": 512.0, "minTasks": 1.0, "maxTasks": 1.0, "stopTimeoutSeconds": 120.0}}),
-			`environments.dev.compute.queues[1].name: "celery" is listed twice; one worker service per queue`},
-		{"worker scaled from zero", set("environments.dev.compute.queues", []any{map[string]any{"name": "celery", "concurrency": 2.0, "cpu": 256.0, "memoryMiB": 512.0, "minTasks": 0.0, "maxTasks": 1.0, "stopTimeoutSeconds": 120.0}}),
-			`environments.dev.compute.queues[0].minTasks: 0 is not allowed; the construct would read it as "use my default", so give the number you mean`},
-		{"worker max tasks beyond the limit", set("environments.dev.compute.queues", []any{map[string]any{"name": "celery", "concurrency": 2.0, "cpu": 256.0, "memoryMiB": 512.0, "minTasks": 1.0, "maxTasks": 1001.0, "stopTimeoutSeconds": 120.0}}),
-			`environments.dev.compute.queues[0].maxTasks: 1001 is outside MinTasks (1) to 1000`},
-		{"Fargate size", set("environments.dev.compute.beat.memoryMiB", 4096.0),
-			`environments.dev.compute.beat.memoryMiB: 4096 MiB of memory does not go with cpu 256 on Fargate (see the task size table)`},
-		{"certificate in another region", set("environments.dev.compute.web.certificateArn", "arn:aws:acm:eu-west-1:111111111111:certificate/0f0e0d0c-0b0a-0908-0706-050403020100", "environments.dev.compute.web.originDomainName", "origin.dev.example.com", "environments.dev.compute.web.plainHttpOrigin", false),
-			`environments.dev.compute.web.certificateArn: "arn:aws:acm:eu-west-1:111111111111:certificate/0f0e0d0c-0b0a-0908-0706-050403020100" is in eu-west-1; the load balancer needs a certificate in us-east-1`},
-		{"third-party secret shadows a setting", set("environments.dev.django.thirdPartySecrets", []any{"SENTRY_DSN", "POSTGRES_PASSWORD"}),
-			`environments.dev.django.thirdPartySecrets[1]: "POSTGRES_PASSWORD" is set by djangocdk itself; pick another name`},
-		{"cpu architecture", set("environments.dev.compute.cpuArchitecture", "arm64"),
-			`environments.dev.compute.cpuArchitecture: "arm64" is not allowed; use "ARM64" (Graviton) or "X86_64"`},
-		{"certificate without an origin name", set("environments.dev.compute.web.certificateArn", "arn:aws:acm:us-east-1:111111111111:certificate/0f0e0d0c-0b0a-0908-0706-050403020100"),
-			"defaults.compute.web.originDomainName: empty, but the load balancer has a certificate and only CloudFront reaches it: name the DNS record of the load balancer that the certificate covers"},
-		{"plain HTTP to the origin", set("environments.dev.compute.web.plainHttpOrigin", false),
-			"defaults.compute.web.originDomainName: empty: CloudFront would reach the load balancer over plain HTTP, and session cookies, CSRF tokens and the origin secret would cross that leg in clear text. " +
-				"Set compute.web.certificateArn and originDomainName (a DNS name the certificate covers, pointing at the load balancer); only a disposable environment may set compute.web.plainHttpOrigin: true instead"},
-		{"HTTPS origin without a certificate", set("environments.dev.compute.web.plainHttpOrigin", false, "environments.dev.compute.web.originDomainName", "origin.dev.example.com"),
-			`defaults.compute.web.certificateArn: empty, but compute.web.originDomainName "origin.dev.example.com" makes CloudFront reach the load balancer over HTTPS: give the certificate that covers that name`},
-		{"origin secret version", set("environments.dev.compute.web.originSecretVersions", []any{"v2"}),
-			`environments.dev.compute.web.originSecretVersions[0]: "v2" is not a Secrets Manager version id (the VersionId that put-secret-value prints)`},
-		{"nobody reaches Django", set("environments.dev.frontend", map[string]any{"apps": []any{}}),
-			"defaults.compute.web.publicAlb: false, but no frontend.apps put CloudFront in front of the load balancer: nobody could reach Django; set it to true or add an app"},
-		{"frontend certificate outside us-east-1", set("environments.dev.frontend", map[string]any{"apps": []any{map[string]any{"name": "web", "buildDir": "apps/web/dist", "domainName": "dev.example.com",
-			"certificateArn": "arn:aws:acm:eu-west-1:111111111111:certificate/0f0e0d0c-0b0a-0908-0706-050403020100"}}}),
-			`environments.dev.frontend.apps[0].certificateArn: "arn:aws:acm:eu-west-1:111111111111:certificate/0f0e0d0c-0b0a-0908-0706-050403020100" is in eu-west-1; CloudFront needs a certificate in us-east-1`},
-		{"frontend build folder outside the repository", set("environments.dev.frontend", map[string]any{"apps": []any{map[string]any{"name": "web", "buildDir": "../elsewhere"}}}),
-			`environments.dev.frontend.apps[0].buildDir: "../elsewhere" is not a folder of the monorepo such as apps/web/dist`},
-		{"Django path served from a bucket", set("environments.dev.frontend", map[string]any{"djangoPaths": []any{"/api/*", "/static/*"}}),
-			`environments.dev.frontend.djangoPaths[1]: "/static/*" is served from its bucket, not by Django`},
-		{"price class", set("environments.dev.frontend", map[string]any{"priceClass": "cheap"}),
-			`environments.dev.frontend.priceClass: "cheap" is not allowed; use PriceClass_100, PriceClass_200 or PriceClass_All`},
-		{"connection ARN", set("environments.dev.pipeline.connectionArn", "arn:aws:codestar:us-east-1:111111111111:connection/x"),
-			`environments.dev.pipeline.connectionArn: "arn:aws:codestar:us-east-1:111111111111:connection/x" is not a CodeConnections connection ARN (arn:aws:codeconnections:REGION:ACCOUNT:connection/ID)`},
-		{"repository", set("environments.dev.pipeline.repository", "myapp"),
-			`environments.dev.pipeline.repository: "myapp" is not a repository as owner/name`},
-		{"Dockerfile outside the repository", set("environments.dev.pipeline.dockerfile", "../Dockerfile"),
-			`environments.dev.pipeline.dockerfile: "../Dockerfile" is not a path inside the monorepo`},
-		{"monitoring interval", set("environments.dev.database.monitoringIntervalSeconds", 20),
-			`environments.dev.database.monitoringIntervalSeconds: 20 is not an Enhanced Monitoring interval; use 1, 5, 10, 15, 30 or 60 seconds, or 0 for off`},
-		{"node version", set("environments.dev.pipeline.nodeVersion", "lts"),
-			`environments.dev.pipeline.nodeVersion: "lts" is not a Node.js major version such as 22`},
-		{"deploy timeout", set("environments.dev.pipeline.deployTimeoutMinutes", 2),
-			`environments.dev.pipeline.deployTimeoutMinutes: 2 is outside 5 to 120 (a rolling deploy of every service must fit)`},
-		{"task timeout", set("environments.dev.pipeline.taskTimeoutMinutes", 0),
-			`environments.dev.pipeline.taskTimeoutMinutes: 0 is outside 1 to 120 (a one-off task is stopped at this limit)`},
-		{"notification email", set("environments.dev.pipeline.notificationEmails", []any{"ops"}),
-			`environments.dev.pipeline.notificationEmails[0]: "ops" is not an email address`},
-		{"threshold not a percentage", set("environments.dev.operations.databaseConnectionsPercent", 120.0),
-			`environments.dev.operations.databaseConnectionsPercent: 120 is not a percentage between 0 and 100`},
-		{"p99 below p95", set("environments.dev.operations.latencyP99Seconds", 0.5),
-			`environments.dev.operations.latencyP99Seconds: 0.5 is below the p95 latency threshold (1)`},
-		{"threshold zero", set("environments.dev.operations.queueDepth", 0.0),
-			`environments.dev.operations.queueDepth: 0 is not allowed; the construct would read it as "use my default", so give the number you mean`},
-		{"threshold negative", set("environments.dev.operations.queueAgeSeconds", -5.0),
-			`environments.dev.operations.queueAgeSeconds: -5 is not above 0`},
-		{"tracing collector not pinned", set("environments.dev.compute.tracing", map[string]any{"enabled": true, "collectorImage": "public.ecr.aws/aws-observability/aws-otel-collector:latest"}),
-			`environments.dev.compute.tracing.collectorImage: "public.ecr.aws/aws-observability/aws-otel-collector:latest" does not pin a version (image:tag, not latest)`},
-		{"writable path not absolute", set("environments.dev.compute.beat.writablePaths", []any{"/tmp", "tmp"}),
-			`environments.dev.compute.beat.writablePaths[1]: "tmp" is not an absolute, clean directory path such as /tmp (letters, digits, _ . - between slashes)`},
-		{"root as a writable path", set("environments.dev.compute.web.writablePaths", []any{"/"}),
-			`environments.dev.compute.web.writablePaths[0]: "/" is the root filesystem, which no volume can replace; make the root writable instead`},
-		{"writable path listed twice", set("environments.dev.compute.migration.writablePaths", []any{"/tmp", "/tmp"}),
-			`environments.dev.compute.migration.writablePaths[1]: "/tmp" is listed twice`},
-		{"read-only root without /tmp", set("environments.dev.compute.queues", []any{map[string]any{"name": "celery", "concurrency": 2.0, "cpu": 256.0, "memoryMiB": 512.0, "minTasks": 1.0, "maxTasks": 1.0, "stopTimeoutSeconds": 120.0,
-			"writablePaths": []any{"/var/cache/app"}}}),
-			`environments.dev.compute.queues[0].writablePaths: ["/var/cache/app"] lacks /tmp, but the root filesystem is read-only: gunicorn's heartbeat files, Celery beat's schedule and Python's tempfile (Django's uploads) write there; add /tmp, or set compute.queues[0].readonlyRootFilesystem to false`},
-		{"read-only root not a boolean", set("environments.dev.compute.web.readonlyRootFilesystem", "yes"),
-			`environments.dev.compute.web.readonlyRootFilesystem: "yes" is not allowed; want true or false`},
-		{"ECS Exec on a read-only web root", set("environments.dev.compute.executeCommand", true),
-			"environments.dev.compute.executeCommand: true, but compute.web.readonlyRootFilesystem is true: ECS Exec's agent needs a writable root filesystem (AWS supports no other way); " +
-				"set compute.web.readonlyRootFilesystem to false too while you need a shell, or executeCommand to false"},
-		{"alarm email", set("environments.dev.operations.alarmEmails", []any{"oncall@"}),
-			`environments.dev.operations.alarmEmails[0]: "oncall@" is not an email address`},
-		{"extra egress port, protocol and description", set("environments.dev.compute.extraEgress", []any{
-			map[string]any{"port": 587.0, "cidr": "0.0.0.0/0", "description": "SMTP to the mail provider"},
-			map[string]any{"port": 70000.0, "protocol": "icmp", "cidr": "10.1.0.0/16", "description": "Mail <relay>"}}),
-			`environments.dev.compute.extraEgress[1].port: 70000 is outside 1 to 65535 (a TCP or UDP port)` + "\n" +
-				`environments.dev.compute.extraEgress[1].protocol: "icmp" is not allowed; use "tcp" (the default) or "udp"` + "\n" +
-				`environments.dev.compute.extraEgress[1].description: "Mail <relay>" is not a rule description: up to 255 letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*`},
-		{"extra egress in defaults: CIDR and no description", set("defaults.compute.extraEgress", []any{
-			map[string]any{"port": 587.0, "cidr": "203.0.113.5/24"}, map[string]any{"port": 5432.0, "cidr": "2001:db8::/32", "description": "Reporting"}}),
-			`defaults.compute.extraEgress[0].cidr: "203.0.113.5/24" has host bits set; use 203.0.113.0/24` + "\n" +
-				`defaults.compute.extraEgress[0].description: empty; say what the tasks reach there, such as "SMTP to the mail provider"` + "\n" +
-				`defaults.compute.extraEgress[1].cidr: "2001:db8::/32" is not an IPv4 CIDR block such as 203.0.113.0/24 (0.0.0.0/0 for anywhere)`},
-		{"extra egress repeated or already allowed", set("environments.dev.compute.extraEgress", []any{
-			map[string]any{"port": 587.0, "cidr": "0.0.0.0/0", "description": "SMTP"},
-			map[string]any{"port": 587.0, "protocol": "tcp", "cidr": "0.0.0.0/0", "description": "SMTP again"},
-			map[string]any{"port": 443.0, "cidr": "0.0.0.0/0", "description": "HTTPS"}}),
-			`environments.dev.compute.extraEgress[1]: same protocol, port and cidr as compute.extraEgress[0]` + "\n" +
-				`environments.dev.compute.extraEgress[2]: port 443 anywhere is already allowed to every task`},
-		{"extra egress unknown key", set("environments.dev.compute.extraEgress", []any{map[string]any{"port": 587.0, "toPort": 588.0, "cidr": "0.0.0.0/0", "description": "SMTP"}}),
-			`environments.dev.compute.extraEgress[0].toPort: unknown key; allowed keys here are cidr, description, port, protocol`},
-		{"extra egress too long", set("environments.dev.compute.extraEgress", manyEgressRules(51)),
-			`environments.dev.compute.extraEgress: 51 rules; at most 50 fit beside djangocdk's in a security group's 60 outbound rules`},
-		{"job with a bad cron", set("environments.dev.compute.jobs", []any{map[string]any{"name": "clearsessions", "schedule": "cron(0 3 * * * *)", "command": []any{"python", "manage.py", "clearsessions"}}}),
-			`environments.dev.compute.jobs[0].schedule: "cron(0 3 * * * *)" is not a schedule: day-of-month "*" and day-of-week "*" are both set; one of them must be "?"; ` + jobScheduleHelp},
-		{"job with a bad rate", set("environments.dev.compute.jobs", []any{map[string]any{"name": "ping", "schedule": "rate(1 hours)", "command": []any{"python", "manage.py", "ping"}}}),
-			`environments.dev.compute.jobs[0].schedule: "rate(1 hours)" is not a schedule: a rate of 1 takes the singular unit "hour"; ` + jobScheduleHelp},
-		{"job name twice", set("environments.dev.compute.jobs", []any{
-			map[string]any{"name": "report", "schedule": "rate(1 day)", "command": []any{"python", "manage.py", "report"}},
-			map[string]any{"name": "report", "schedule": "rate(2 days)", "command": []any{"python", "manage.py", "report", "--full"}}}),
-			`environments.dev.compute.jobs[1].name: "report" is also compute.jobs[0]'s name; each job needs its own`},
-		{"job with a bad command", set("environments.dev.compute.jobs", []any{
-			map[string]any{"name": "empty", "schedule": "rate(1 day)", "command": []any{}},
-			map[string]any{"name": "migrate-nightly", "schedule": "rate(1 day)", "command": []any{"python", "manage.py", "migrate"}, "cpu": 256.0, "memoryMiB": 4096.0}}),
-			`environments.dev.compute.jobs[0].command: empty; give the command as a list of words, such as ["python", "manage.py", "clearsessions"]` + "\n" +
-				`environments.dev.compute.jobs[1].command: ["python" "manage.py" "migrate"] runs migrations; only the migration task may (every task start would run them again)` + "\n" +
-				`environments.dev.compute.jobs[1].memoryMiB: 4096 MiB of memory does not go with cpu 256 on Fargate (see the task size table)`},
-		{"two problems at once", set("environments.dev.account", "x", "environments.dev.region", "moon"),
-			`environments.dev.account: "x" is not an AWS account id; use its 12 digits` + "\n" +
-				`environments.dev.region: "moon" is not an AWS region name such as us-east-1`},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			ctx := cdkContext(t)
-			ctx[stacks.EnvKey] = "dev"
-			c.edit(ctx)
-			app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(filepath.Join(outRoot, "bad"))})
-			err := build(app)
-			if err == nil {
-				t.Fatalf("no error, want %q", c.want)
-			}
-			if want := "configuration error:\n" + c.want; err.Error() != want {
-				t.Errorf("error:\n%s\nwant:\n%s", err, want)
-			}
-			if n := len(*app.Node().Children()); n != 0 {
-				t.Errorf("%d stacks were created before the error; config must be checked first", n)
-			}
-		})
-	}
-}
-
-// jobScheduleHelp ends every schedule error: what is allowed.
-const jobScheduleHelp = `want cron(minutes hours day-of-month month day-of-week year), such as cron(0 3 * * ? *), with "?" in one of day-of-month and day-of-week, or rate(N unit), such as rate(1 hour) or rate(15 minutes) (EventBridge Scheduler's syntax, in UTC)`
-
-// manyEgressRules returns n valid compute.extraEgress entries.
-func manyEgressRules(n int) []any {
-	var rules []any
-	for i := range n {
-		rules = append(rules, map[string]any{"port": float64(10000 + i), "cidr": "10.200.0.0/16", "description": "Partner service"})
-	}
-	return rules
-}
-
-// set returns an edit that sets each dotted path to the value after it,
-// creating objects on the way.
-func set(pathsAndValues ...any) func(map[string]any) {
-	return func(ctx map[string]any) {
-		for i := 0; i < len(pathsAndValues); i += 2 {
-			parts := strings.Split(pathsAndValues[i].(string), ".")
-			m := ctx
-			for _, p := range parts[:len(parts)-1] {
-				next, ok := m[p].(map[string]any)
-				if !ok {
-					next = map[string]any{}
-					m[p] = next
-				}
-				m = next
-			}
-			m[parts[len(parts)-1]] = pathsAndValues[i+1]
+// try runs f and turns a panic raised through jsii (a failed CDK
+// assertion) into an error.
+func try(f func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
 		}
+	}()
+	f()
+	return nil
+}
+
+// TestNagChecksOnlyDjangocdkStacks synthesizes an environment beside a
+// stack of the user's own holding a plain bucket, and with a plain bucket
+// added to one of djangocdk's stacks: synthesis fails on cdk-nag's errors
+// about the bucket in djangocdk's stack, and on nothing in the user's.
+func TestNagChecksOnlyDjangocdkStacks(t *testing.T) {
+	context := cdkContext(t)
+	context[stacks.EnvKey] = "dev"
+	cfg, err := stacks.LoadConfig(context)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outdir := filepath.Join(outRoot, "user-stack")
+	app := stacks.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(outdir)})
+	var built *stacks.Stacks
+	if err := try(func() { built, err = stacks.New(app, cfg) }); err != nil || built == nil {
+		t.Fatalf("building: %v %v", err, built)
+	}
+	user := awscdk.NewStack(app, jsii.String("UserStack"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)},
+	})
+	awss3.NewBucket(user, jsii.String("Plain"), nil)
+	awss3.NewBucket(built.Network.Stack, jsii.String("Plain"), nil)
+	err = try(func() { app.Synth(nil) })
+	if err == nil || !strings.Contains(err.Error(), "Validation failed") {
+		t.Fatalf("synthesis with a plain bucket in %s: %v, want cdk-nag's errors", *built.Network.Stack.StackName(), err)
+	}
+	report, err := os.ReadFile(filepath.Join(outdir, "validation-report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"AwsSolutions-S1", *built.Network.Stack.StackName() + "/Plain/Resource"} {
+		if !bytes.Contains(report, []byte(want)) {
+			t.Errorf("the validation report does not name %s", want)
+		}
+	}
+	if bytes.Contains(report, []byte("UserStack")) {
+		t.Errorf("cdk-nag reported on the user's own stack:\n%s", report)
+	}
+	if _, err := os.Stat(filepath.Join(outdir, "AwsSolutions--UserStack-NagReport.csv")); err == nil {
+		t.Error("cdk-nag checked the user's own stack")
 	}
 }

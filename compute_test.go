@@ -109,13 +109,13 @@ func TestRegistry(t *testing.T) {
 			// AWS::SSM::Parameter, whose provider writes the template's value
 			// on any update and would set the services back to no image.
 			for _, param := range resources(tmpl, "AWS::SSM::Parameter") {
-				if props(param)["Name"] == "/myapp/"+env+"/image-tag" {
+				if props(param)["Name"] == named("/{project}/")+env+"/image-tag" {
 					t.Errorf("the image tag is an AWS::SSM::Parameter: CloudFormation would be its second writer")
 				}
 			}
 			_, tag := only(t, tmpl, "Custom::ImageTagParameter")
 			create := props(tag)["Create"].(string)
-			for _, want := range []string{`"action":"putParameter"`, `"Name":"/myapp/` + env + `/image-tag"`, `"Value":"none"`,
+			for _, want := range []string{`"action":"putParameter"`, named(`"Name":"/{project}/`) + env + `/image-tag"`, `"Value":"none"`,
 				`"Overwrite":false`, `"ignoreErrorCodesMatching":"ParameterAlreadyExists"`} {
 				if !strings.Contains(create, want) {
 					t.Errorf("the tag parameter's create call lacks %s: %s", want, create)
@@ -137,12 +137,12 @@ func TestImageTagOwnedBySSM(t *testing.T) {
 		var tagParam string
 		for name, p := range tmpl["Parameters"].(map[string]any) {
 			p := p.(map[string]any)
-			if p["Type"] == "AWS::SSM::Parameter::Value<String>" && p["Default"] == "/myapp/"+env+"/image-tag" {
+			if p["Type"] == "AWS::SSM::Parameter::Value<String>" && p["Default"] == named("/{project}/")+env+"/image-tag" {
 				tagParam = name
 			}
 		}
 		if tagParam == "" {
-			t.Fatalf("%s: the image tag is not read from /myapp/%s/image-tag at deploy time", env, env)
+			t.Fatalf(named("%s: the image tag is not read from /{project}/%s/image-tag at deploy time"), env, env)
 		}
 		image := jsonOf(container(t, tmpl, "WebTask")["Image"])
 		if !strings.Contains(image, `{"Ref":"`+tagParam+`"}`) {
@@ -164,7 +164,7 @@ func TestWebService(t *testing.T) {
 		cpu, memory string
 		min, max    float64
 	}{
-		"dev":        {"512", "1024", 1, 2},
+		"dev":        {"256", "512", 1, 2},
 		"staging":    {"512", "1024", 1, 2}, // 2: the connection budget of db.t4g.micro during a deploy
 		"production": {"1024", "2048", 2, 8},
 	}
@@ -197,13 +197,14 @@ func TestWebService(t *testing.T) {
 			if svc["HealthCheckGracePeriodSeconds"] != 60.0 {
 				t.Errorf("grace period %v", svc["HealthCheckGracePeriodSeconds"])
 			}
-			if net := jsonOf(svc["NetworkConfiguration"]); strings.Count(net, "PrivateSubnet") != 3 || !strings.Contains(net, `"AssignPublicIp":"DISABLED"`) {
-				t.Errorf("web tasks are not in the 3 private subnets: %s", net)
+			zones := len(synth(t, env).cfg.AvailabilityZones)
+			if net := jsonOf(svc["NetworkConfiguration"]); strings.Count(net, "PrivateSubnet") != zones || !strings.Contains(net, `"AssignPublicIp":"DISABLED"`) {
+				t.Errorf("web tasks are not in the %d private subnets: %s", zones, net)
 			}
 
 			lb := props(byPrefix(t, tmpl, "AWS::ElasticLoadBalancingV2::LoadBalancer", "WebService"))
 			attrs := jsonOf(lb["LoadBalancerAttributes"])
-			if lb["Scheme"] != "internet-facing" || strings.Count(jsonOf(lb["Subnets"]), "PublicSubnet") != 3 ||
+			if lb["Scheme"] != "internet-facing" || strings.Count(jsonOf(lb["Subnets"]), "PublicSubnet") != zones ||
 				!strings.Contains(attrs, `{"Key":"idle_timeout.timeout_seconds","Value":"65"}`) ||
 				!strings.Contains(attrs, `{"Key":"access_logs.s3.enabled","Value":"true"}`) {
 				t.Errorf("load balancer %v", lb)
@@ -283,15 +284,46 @@ func TestWorkers(t *testing.T) {
 				t.Errorf("worker command %s", cmd)
 			}
 			var backlog, cpu string
+			var steps []string
 			for id, p := range resources(tmpl, "AWS::ApplicationAutoScaling::ScalingPolicy") {
-				if strings.HasPrefix(id, "Workercelery") {
-					config := jsonOf(props(p)["TargetTrackingScalingPolicyConfiguration"])
-					if strings.Contains(config, "BacklogPerTask") {
-						backlog = config
-					} else {
-						cpu = config
+				if !strings.HasPrefix(id, "Workercelery") {
+					continue
+				}
+				if step, ok := props(p)["StepScalingPolicyConfiguration"]; ok {
+					steps = append(steps, id+" "+jsonOf(step))
+					continue
+				}
+				config := jsonOf(props(p)["TargetTrackingScalingPolicyConfiguration"])
+				if strings.Contains(config, "BacklogPerTask") {
+					backlog = config
+				} else {
+					cpu = config
+				}
+			}
+			// Dev's queue scales to zero (minTasks 0): a floor of 0, a
+			// wake-up and an idle step policy, each with its alarm on the
+			// queue metrics function's data. The others keep their floor.
+			target := byPrefix(t, tmpl, "AWS::ApplicationAutoScaling::ScalableTarget", "Workercelery")
+			floor := map[string]float64{"dev": 0, "staging": 1, "production": 2}[env]
+			if got := props(target)["MinCapacity"].(map[string]any)["Fn::If"].([]any)[1]; got != floor {
+				t.Errorf("worker floor %v, want %v", got, floor)
+			}
+			sort.Strings(steps)
+			alarms := jsonOf(resources(tmpl, "AWS::CloudWatch::Alarm"))
+			if env == "dev" {
+				if len(steps) != 2 || !strings.Contains(steps[0], "WorkerceleryIdle") || !strings.Contains(steps[0], `"StepAdjustments":[{"MetricIntervalUpperBound":0,"ScalingAdjustment":0}]`) ||
+					!strings.Contains(steps[1], "WorkerceleryWakeUp") || !strings.Contains(steps[1], `"StepAdjustments":[{"MetricIntervalLowerBound":0,"ScalingAdjustment":1}]`) ||
+					!strings.Contains(steps[1], `"AdjustmentType":"ExactCapacity"`) {
+					t.Errorf("scale-to-zero policies %v", steps)
+				}
+				for _, want := range []string{`"Expression":"IF(depth \u003e 0 AND tasks == 0, 1, 0)"`, `"MetricName":"RunningTasks"`,
+					`"EvaluationPeriods":15`, `"MetricName":"QueueDepth"`} {
+					if !strings.Contains(alarms, want) {
+						t.Errorf("the scale-to-zero alarms lack %s: %s", want, alarms)
 					}
 				}
+			} else if len(steps) != 0 {
+				t.Errorf("%s scales to zero: %v", env, steps)
 			}
 			if !strings.Contains(backlog, `"MetricName":"BacklogPerTask","Namespace":"Celery","Statistic":"Average"`) ||
 				!strings.Contains(backlog, `{"Name":"Queue","Value":"celery"}`) || !strings.Contains(backlog, `"TargetValue":8`) {
@@ -348,7 +380,7 @@ func TestMigrationTask(t *testing.T) {
 	for _, env := range environments {
 		tmpl := synth(t, env).template(t, stacks.ComputeLayer)
 		def := byPrefix(t, tmpl, "AWS::ECS::TaskDefinition", "MigrationTask")
-		family := "myapp-" + env + "-migrate"
+		family := named("{project}-") + env + "-migrate"
 		if props(def)["Family"] != family {
 			t.Errorf("%s: migration family %v", env, props(def)["Family"])
 		}
@@ -378,7 +410,7 @@ func TestStaticFilesTask(t *testing.T) {
 	for _, env := range environments {
 		tmpl := synth(t, env).template(t, stacks.ComputeLayer)
 		def := byPrefix(t, tmpl, "AWS::ECS::TaskDefinition", "StaticFilesTask")
-		if props(def)["Family"] != "myapp-"+env+"-static" {
+		if props(def)["Family"] != named("{project}-")+env+"-static" {
 			t.Errorf("%s: static family %v", env, props(def)["Family"])
 		}
 		if cmd := jsonOf(container(t, tmpl, "StaticFilesTask")["Command"]); cmd != `["python","manage.py","collectstatic","--noinput"]` {
@@ -427,7 +459,7 @@ func TestRoles(t *testing.T) {
 		switch {
 		case strings.HasPrefix(id, "AppTaskRole"):
 			for _, want := range []string{`"s3:PutObject"`, `"s3:DeleteObject"`, "DJANGOAWSSTORAGEBUCKETNAME", "DJANGOAWSSTATICBUCKETNAME", `"ssm:GetParametersByPath"`,
-				`parameter/myapp/staging/*"`, `parameter/myapp/staging"`} {
+				named(`parameter/{project}/staging/*"`), named(`parameter/{project}/staging"`)} {
 				if !strings.Contains(doc, want) {
 					t.Errorf("task role lacks %s", want)
 				}
@@ -446,7 +478,7 @@ func TestRoles(t *testing.T) {
 				}
 			}
 		case strings.Contains(id, "ExecutionRole"):
-			for _, want := range []string{"ecr:BatchGetImage", "repository/myapp-staging-django", "logs:PutLogEvents", "secretsmanager:GetSecretValue", "ssm:GetParameters"} {
+			for _, want := range []string{"ecr:BatchGetImage", named("repository/{project}-staging-django"), "logs:PutLogEvents", "secretsmanager:GetSecretValue", "ssm:GetParameters"} {
 				if !strings.Contains(doc, want) {
 					t.Errorf("%s lacks %s", id, want)
 				}
@@ -469,7 +501,7 @@ func variableSource(secret map[string]any) string {
 		return fmt.Sprintf("Secrets Manager `%s` field `%s`", map[string]string{
 			"Database": "database", "CacheUrl": "cache-url", "Django": "django", "ThirdParty": "third-party",
 		}[secretName[1]], field[1])
-	case strings.Contains(from, ":ssm:") && strings.HasSuffix(from, ":parameter/myapp/production/"+secret["Name"].(string)+`"`):
+	case strings.Contains(from, ":ssm:") && strings.HasSuffix(from, named(":parameter/{project}/production/")+secret["Name"].(string)+`"`):
 		return "SSM parameter `/<project>/<env>/" + secret["Name"].(string) + "`"
 	}
 	return "unknown " + from
@@ -626,13 +658,14 @@ func execVariant(t *testing.T) *synthesized {
 // filesystemVariant is staging with a second writable path for beat and a
 // writable root for the migration task (and so the collectstatic task),
 // and (sharing the synthesis) a web service without a health check grace
-// period and two extra egress rules (compute.extraEgress) for every
-// Django task group.
+// period, plain variables in django.environment and two extra egress
+// rules (compute.extraEgress) for every Django task group.
 func filesystemVariant(t *testing.T) *synthesized {
 	return synthVariant(t, "staging-filesystem", "staging", set(
 		"environments.staging.compute.beat", map[string]any{"writablePaths": []any{"/tmp", "/home/django/.cache"}},
 		"environments.staging.compute.migration", map[string]any{"readonlyRootFilesystem": false},
 		"environments.staging.compute.web.healthCheckGraceSeconds", 0.0,
+		"environments.staging.django.environment", plainVariables,
 		"environments.staging.compute.extraEgress", []any{
 			map[string]any{"port": 587.0, "cidr": "0.0.0.0/0", "description": "SMTP to the mail provider"},
 			map[string]any{"port": 514.0, "protocol": "udp", "cidr": "10.50.0.0/24", "description": "Syslog collector"},
@@ -649,7 +682,7 @@ func TestExplicitZeroHealthCheckGrace(t *testing.T) {
 	}
 	context := cdkContext(t)
 	context[stacks.EnvKey] = "dev"
-	delete(context[stacks.DefaultsKey].(map[string]any)["compute"].(map[string]any)["web"].(map[string]any), "healthCheckGraceSeconds")
+	// Neither djangocdk's defaults nor cdk.json's set it for dev.
 	cfg, err := stacks.LoadConfig(context)
 	if err != nil {
 		t.Fatal(err)

@@ -29,5 +29,12 @@ func TestCost(t *testing.T) {
 			t.Errorf("%s costs $%.2f a month, after $%.2f for the environment before; want a positive total, dev <= staging <= production", env, rep.MonthlyTotal, previous)
 		}
 		previous = rep.MonthlyTotal
+		if env == "dev" && rep.MonthlyTotal > devBudget {
+			t.Errorf("dev costs $%.2f a month, over its budget of $%.2f (README, \"What an environment costs\")", rep.MonthlyTotal, devBudget)
+		}
 	}
 }
+
+// devBudget is the most the shipped dev environment may cost a month, fixed,
+// at list price: its cdk.json settings are chosen for it.
+const devBudget = 75.0

@@ -77,7 +77,7 @@ func TestDatabase(t *testing.T) {
 				"AllocatedStorage":          "20",
 				"MaxAllocatedStorage":       w.maxStorageGiB,
 				"DBName":                    "django",
-				"DBInstanceIdentifier":      "myapp-" + env,
+				"DBInstanceIdentifier":      named("{project}-") + env,
 			}
 			for key, value := range checks {
 				if jsonOf(p[key]) != jsonOf(value) {
@@ -99,8 +99,8 @@ func TestDatabase(t *testing.T) {
 				t.Errorf("MasterUserPassword is not read from Secrets Manager: %s", pw)
 			}
 			_, subnets := only(t, tmpl, "AWS::RDS::DBSubnetGroup")
-			if ids := jsonOf(props(subnets)["SubnetIds"]); strings.Count(ids, "IsolatedSubnet") != 3 {
-				t.Errorf("database subnets are not the 3 isolated ones: %s", ids)
+			if ids, zones := jsonOf(props(subnets)["SubnetIds"]), len(synth(t, env).cfg.AvailabilityZones); strings.Count(ids, "IsolatedSubnet") != zones {
+				t.Errorf("database subnets are not the %d isolated ones: %s", zones, ids)
 			}
 
 			assert(t, tmpl, func(tpl assertions.Template) {
@@ -116,14 +116,14 @@ func TestDatabase(t *testing.T) {
 				for _, log := range []string{"postgresql", "upgrade"} {
 					tpl.HasResource(jsii.String("AWS::Logs::LogGroup"), map[string]any{
 						"Properties": map[string]any{
-							"LogGroupName":    "/aws/rds/instance/myapp-" + env + "/" + log,
+							"LogGroupName":    named("/aws/rds/instance/{project}-") + env + "/" + log,
 							"RetentionInDays": w.logRetention,
 						},
 					})
 				}
 				tpl.HasResource(jsii.String("AWS::SecretsManager::Secret"), map[string]any{
 					"Properties": assertions.Match_ObjectLike(&map[string]any{
-						"Name": "myapp/" + env + "/database",
+						"Name": named("{project}/") + env + "/database",
 						"GenerateSecretString": assertions.Match_ObjectLike(&map[string]any{
 							"SecretStringTemplate": `{"username":"django","dbname":"django"}`,
 							"GenerateStringKey":    "password",
@@ -150,7 +150,7 @@ func TestDatabaseProxyAndRotation(t *testing.T) {
 		t.Errorf("proxy %v, want TLS required for PostgreSQL", p)
 	}
 	// Django connects to the proxy: POSTGRES_HOST is the proxy's endpoint.
-	host := parameterValue(t, tmpl, "/myapp/staging/POSTGRES_HOST")
+	host := parameterValue(t, tmpl, named("/{project}/staging/POSTGRES_HOST"))
 	if !strings.Contains(host, "DatabaseProxy") || !strings.Contains(host, "Endpoint") {
 		t.Errorf("POSTGRES_HOST is %s, want the proxy endpoint", host)
 	}
@@ -213,12 +213,12 @@ func TestCache(t *testing.T) {
 				t.Errorf("DeletionPolicy %v, want %s", group["DeletionPolicy"], w.policy)
 			}
 			_, subnets := only(t, tmpl, "AWS::ElastiCache::SubnetGroup")
-			if ids := jsonOf(props(subnets)["SubnetIds"]); strings.Count(ids, "IsolatedSubnet") != 3 {
-				t.Errorf("cache subnets are not the 3 isolated ones: %s", ids)
+			if ids, zones := jsonOf(props(subnets)["SubnetIds"]), len(synth(t, env).cfg.AvailabilityZones); strings.Count(ids, "IsolatedSubnet") != zones {
+				t.Errorf("cache subnets are not the %d isolated ones: %s", zones, ids)
 			}
 			// REDIS_URL and CELERY_BROKER_URL: a secret holding the whole URL,
 			// the token read from the token secret at deploy time, never in the template.
-			url := jsonOf(props(secretNamed(t, tmpl, "myapp/"+env+"/cache-url"))["SecretString"])
+			url := jsonOf(props(secretNamed(t, tmpl, named("{project}/")+env+"/cache-url"))["SecretString"])
 			for _, want := range []string{`{\"url\":\"rediss://:{{resolve:secretsmanager:`, "CacheAuthToken", `:SecretString:password::}}@`,
 				"PrimaryEndPoint.Address", "PrimaryEndPoint.Port", "/0?ssl_cert_reqs=required"} {
 				if !strings.Contains(url, want) {
@@ -242,7 +242,7 @@ func TestCacheClusterMode(t *testing.T) {
 		p["CacheParameterGroupName"] != "default.redis7.cluster.on" || p["Engine"] != "redis" {
 		t.Errorf("cluster mode group %v", p)
 	}
-	if url := jsonOf(props(secretNamed(t, tmpl, "myapp/staging/cache-url"))["SecretString"]); !strings.Contains(url, "ConfigurationEndPoint.Address") || !strings.Contains(url, "ConfigurationEndPoint.Port") {
+	if url := jsonOf(props(secretNamed(t, tmpl, named("{project}/staging/cache-url")))["SecretString"]); !strings.Contains(url, "ConfigurationEndPoint.Address") || !strings.Contains(url, "ConfigurationEndPoint.Port") {
 		t.Errorf("cache URL %s, want the configuration endpoint", url)
 	}
 }
@@ -395,7 +395,7 @@ func TestSettings(t *testing.T) {
 		t.Run(env, func(t *testing.T) {
 			s := synth(t, env)
 			tmpl := s.template(t, stacks.DataLayer)
-			prefix := "/myapp/" + env + "/"
+			prefix := named("/{project}/") + env + "/"
 			hosts := map[string]string{"dev": "dev.example.com", "staging": "staging.example.com", "production": "app.example.com"}[env]
 			if got := parameterValue(t, tmpl, prefix+"DJANGO_ALLOWED_HOSTS"); got != `"`+hosts+`"` {
 				t.Errorf("DJANGO_ALLOWED_HOSTS %s, want %s", got, hosts)
@@ -416,7 +416,7 @@ func TestSettings(t *testing.T) {
 			// third-party secret, neither readable in the template.
 			assert(t, tmpl, func(tpl assertions.Template) {
 				tpl.HasResourceProperties(jsii.String("AWS::SecretsManager::Secret"), map[string]any{
-					"Name": "myapp/" + env + "/django",
+					"Name": named("{project}/") + env + "/django",
 					"GenerateSecretString": assertions.Match_ObjectLike(&map[string]any{
 						"GenerateStringKey":    "DJANGO_SECRET_KEY",
 						"SecretStringTemplate": "{}",
@@ -426,7 +426,7 @@ func TestSettings(t *testing.T) {
 					}),
 				})
 				tpl.HasResourceProperties(jsii.String("AWS::SecretsManager::Secret"), map[string]any{
-					"Name":         "myapp/" + env + "/third-party",
+					"Name":         named("{project}/") + env + "/third-party",
 					"SecretString": "{}",
 				})
 			})
@@ -591,7 +591,7 @@ func TestExtraEgress(t *testing.T) {
 	}
 	assert(t, s.template(t, stacks.DataLayer), func(tpl assertions.Template) {
 		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), map[string]any{
-			"GroupDescription": "Web of myapp-staging-compute",
+			"GroupDescription": named("Web of {project}-staging-compute"),
 			"SecurityGroupEgress": assertions.Match_ArrayWith(&[]any{map[string]any{
 				"CidrIp": "10.50.0.0/24", "IpProtocol": "udp", "FromPort": 514, "ToPort": 514, "Description": "Syslog collector",
 			}}),

@@ -443,7 +443,7 @@ func TestGitHubBadConfig(t *testing.T) {
 		{"unknown driver", set("environments.dev.pipeline.driver", "jenkins"),
 			`environments.dev.pipeline.driver: "jenkins" is not a release driver; use "codepipeline", "github" or "both"`},
 		{"approval without a GitHub environment", set("environments.dev.pipeline.driver", "github", "environments.dev.pipeline.manualApproval", true),
-			`defaults.pipeline.github.environment: empty, but pipeline.manualApproval is true: with the "github" driver the approval is a GitHub environment's required reviewers; name that environment`},
+			`pipeline.github.environment (djangocdk's default), for environment dev: empty, but pipeline.manualApproval is true: with the "github" driver the approval is a GitHub environment's required reviewers; name that environment`},
 		{"wildcard environment", set("environments.dev.pipeline.github", map[string]any{"environment": "prod*"}),
 			`environments.dev.pipeline.github.environment: "prod*" is not a GitHub environment name (letters, digits, _ . -)`},
 		{"another provider", set("environments.dev.pipeline.github", map[string]any{"providerArn": "arn:aws:iam::111111111111:oidc-provider/gitlab.com"}),

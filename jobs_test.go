@@ -9,9 +9,10 @@ import (
 	"github.com/djangocdk/djangocdk/stacks"
 )
 
-// withJobs is dev with two scheduled jobs, one with a timeout and its own size.
+// withJobs is dev with two scheduled jobs, one with a timeout and its own
+// size, and with the dashboard that dev leaves out to save its cost.
 func withJobs(t *testing.T) *synthesized {
-	return synthVariant(t, "dev-jobs", "dev", set("environments.dev.compute.jobs", []any{
+	return synthVariant(t, "dev-jobs", "dev", set("environments.dev.operations.dashboard", true, "environments.dev.compute.jobs", []any{
 		map[string]any{"name": "clearsessions", "schedule": "cron(0 3 * * ? *)", "command": []any{"python", "manage.py", "clearsessions"}},
 		map[string]any{"name": "reports", "schedule": "rate(1 hour)", "command": []any{"python", "manage.py", "send_reports"},
 			"cpu": 256.0, "memoryMiB": 512.0, "timeoutMinutes": 20.0},

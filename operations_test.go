@@ -8,11 +8,14 @@ import (
 	"github.com/djangocdk/djangocdk/stacks"
 )
 
-// alarmsByName returns the template's alarms by AlarmName.
+// alarmsByName returns the template's named alarms by AlarmName (the
+// scale-to-zero alarms of a worker service have no name).
 func alarmsByName(tmpl map[string]any) map[string]map[string]any {
 	out := map[string]map[string]any{}
 	for _, a := range resources(tmpl, "AWS::CloudWatch::Alarm") {
-		out[props(a)["AlarmName"].(string)] = props(a)
+		if name, ok := props(a)["AlarmName"].(string); ok {
+			out[name] = props(a)
+		}
 	}
 	return out
 }
@@ -26,29 +29,29 @@ func TestAlarms(t *testing.T) {
 		metric, comparison string
 		threshold          float64
 	}{
-		"alb-5xx":                              {"HTTPCode_ELB_5XX_Count", "GreaterThanThreshold", 5},
-		"target-5xx":                           {"HTTPCode_Target_5XX_Count", "GreaterThanThreshold", 5},
-		"latency-p95":                          {`"ExtendedStatistic":"p95","MetricName":"TargetResponseTime"`, "GreaterThanThreshold", 1},
-		"latency-p99":                          {`"ExtendedStatistic":"p99","MetricName":"TargetResponseTime"`, "GreaterThanThreshold", 3},
-		"unhealthy-hosts":                      {"UnHealthyHostCount", "GreaterThanThreshold", 0},
-		"web-cpu":                              {"CPUUtilization", "GreaterThanThreshold", 85},
-		"web-memory":                           {"MemoryUtilization", "GreaterThanThreshold", 85},
-		"web-tasks-missing":                    {"DesiredTaskCount", "GreaterThanThreshold", 0},
-		"worker-celery-cpu":                    {"CPUUtilization", "GreaterThanThreshold", 85},
-		"worker-celery-tasks-missing":          {"RunningTaskCount", "GreaterThanThreshold", 0},
-		"beat-tasks-missing":                   {"RunningTaskCount", "GreaterThanThreshold", 0},
-		"queue-celery-depth":                   {`"MetricName":"QueueDepth","Namespace":"Celery"`, "GreaterThanThreshold", 1000},
-		"queue-celery-age":                     {`"MetricName":"OldestMessageAge","Namespace":"Celery"`, "GreaterThanThreshold", 600},
-		"database-cpu":                         {`"MetricName":"CPUUtilization","Namespace":"AWS/RDS"`, "GreaterThanThreshold", 80},
-		"database-storage":                     {"FreeStorageSpace", "LessThanThreshold", 20 * 1024 * 1024 * 1024 * 0.1},
-		"database-memory":                      {"FreeableMemory", "LessThanThreshold", 16 * 1024 * 1024 * 1024 * 0.1},
-		"database-connections":                 {"DatabaseConnections", "GreaterThanThreshold", 1769 * 0.8},
-		"cache-myapp-production-001-cpu":       {`"MetricName":"EngineCPUUtilization","Namespace":"AWS/ElastiCache"`, "GreaterThanThreshold", 80},
-		"cache-myapp-production-002-memory":    {"DatabaseMemoryUsagePercentage", "GreaterThanThreshold", 80},
-		"cache-myapp-production-001-evictions": {`"MetricName":"Evictions"`, "GreaterThanThreshold", 0},
+		"alb-5xx":                     {"HTTPCode_ELB_5XX_Count", "GreaterThanThreshold", 5},
+		"target-5xx":                  {"HTTPCode_Target_5XX_Count", "GreaterThanThreshold", 5},
+		"latency-p95":                 {`"ExtendedStatistic":"p95","MetricName":"TargetResponseTime"`, "GreaterThanThreshold", 1},
+		"latency-p99":                 {`"ExtendedStatistic":"p99","MetricName":"TargetResponseTime"`, "GreaterThanThreshold", 3},
+		"unhealthy-hosts":             {"UnHealthyHostCount", "GreaterThanThreshold", 0},
+		"web-cpu":                     {"CPUUtilization", "GreaterThanThreshold", 85},
+		"web-memory":                  {"MemoryUtilization", "GreaterThanThreshold", 85},
+		"web-tasks-missing":           {"DesiredTaskCount", "GreaterThanThreshold", 0},
+		"worker-celery-cpu":           {"CPUUtilization", "GreaterThanThreshold", 85},
+		"worker-celery-tasks-missing": {"RunningTaskCount", "GreaterThanThreshold", 0},
+		"beat-tasks-missing":          {"RunningTaskCount", "GreaterThanThreshold", 0},
+		"queue-celery-depth":          {`"MetricName":"QueueDepth","Namespace":"Celery"`, "GreaterThanThreshold", 1000},
+		"queue-celery-age":            {`"MetricName":"OldestMessageAge","Namespace":"Celery"`, "GreaterThanThreshold", 600},
+		"database-cpu":                {`"MetricName":"CPUUtilization","Namespace":"AWS/RDS"`, "GreaterThanThreshold", 80},
+		"database-storage":            {"FreeStorageSpace", "LessThanThreshold", 20 * 1024 * 1024 * 1024 * 0.1},
+		"database-memory":             {"FreeableMemory", "LessThanThreshold", 16 * 1024 * 1024 * 1024 * 0.1},
+		"database-connections":        {"DatabaseConnections", "GreaterThanThreshold", 1769 * 0.8},
+		named("cache-{project}-production-001-cpu"):       {`"MetricName":"EngineCPUUtilization","Namespace":"AWS/ElastiCache"`, "GreaterThanThreshold", 80},
+		named("cache-{project}-production-002-memory"):    {"DatabaseMemoryUsagePercentage", "GreaterThanThreshold", 80},
+		named("cache-{project}-production-001-evictions"): {`"MetricName":"Evictions"`, "GreaterThanThreshold", 0},
 	}
 	for name, w := range want {
-		a, ok := alarms["myapp-production-"+name]
+		a, ok := alarms[named("{project}-production-")+name]
 		if !ok {
 			t.Errorf("no alarm %s", name)
 			continue
@@ -95,13 +98,13 @@ func TestDeploymentAlarms(t *testing.T) {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	if strings.Join(names, " ") != "myapp-production-web-deployment-5xx myapp-production-web-deployment-latency" {
+	if strings.Join(names, " ") != named("{project}-production-web-deployment-5xx {project}-production-web-deployment-latency") {
 		t.Fatalf("deployment alarms %v", names)
 	}
-	if a := prod["myapp-production-web-deployment-5xx"]; a["Threshold"] != 10.0 || !strings.Contains(jsonOf(a), "HTTPCode_Target_5XX_Count") {
+	if a := prod[named("{project}-production-web-deployment-5xx")]; a["Threshold"] != 10.0 || !strings.Contains(jsonOf(a), "HTTPCode_Target_5XX_Count") {
 		t.Errorf("5xx deployment alarm %v", a)
 	}
-	if a := prod["myapp-production-web-deployment-latency"]; a["Threshold"] != 2.0 || !strings.Contains(jsonOf(a), `"ExtendedStatistic":"p95"`) {
+	if a := prod[named("{project}-production-web-deployment-latency")]; a["Threshold"] != 2.0 || !strings.Contains(jsonOf(a), `"ExtendedStatistic":"p95"`) {
 		t.Errorf("latency deployment alarm %v", a)
 	}
 	if n := len(alarmsByName(synth(t, "dev").template(t, stacks.ComputeLayer))); n != 0 {
@@ -159,7 +162,7 @@ func TestExecAndTracing(t *testing.T) {
 		if traced {
 			defs := jsonOf(props(byPrefix(t, tmpl, "AWS::ECS::TaskDefinition", "WebTask"))["ContainerDefinitions"])
 			for _, want := range []string{"aws-otel-collector:v0.40.0", "--config=/etc/ecs/ecs-xray.yaml", `"Essential":false`,
-				`{"Name":"OTEL_EXPORTER_OTLP_ENDPOINT","Value":"http://localhost:4317"}`, `{"Name":"OTEL_SERVICE_NAME","Value":"myapp-web"}`} {
+				`{"Name":"OTEL_EXPORTER_OTLP_ENDPOINT","Value":"http://localhost:4317"}`, named(`{"Name":"OTEL_SERVICE_NAME","Value":"{project}-web"}`)} {
 				if !strings.Contains(defs, want) {
 					t.Errorf("tracing lacks %s", want)
 				}
@@ -175,7 +178,7 @@ func TestEveryLogGroupHasARetention(t *testing.T) {
 	for _, env := range environments {
 		s := synth(t, env)
 		for _, name := range s.stackNames() {
-			layer := strings.TrimPrefix(name, "myapp-"+env+"-")
+			layer := strings.TrimPrefix(name, named("{project}-")+env+"-")
 			for id, g := range resources(s.template(t, layer), "AWS::Logs::LogGroup") {
 				if props(g)["RetentionInDays"] == nil {
 					t.Errorf("%s: log group %s keeps logs forever", name, id)

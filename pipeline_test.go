@@ -113,10 +113,10 @@ func TestPipelineProjects(t *testing.T) {
 		t.Errorf("the frontend build is not an artifact")
 	}
 	release := props(byPrefix(t, tmpl, "AWS::CodeBuild::Project", "ReleaseReleaseProject"))
-	for _, want := range []string{`{"Name":"MIGRATE_FAMILY","Type":"PLAINTEXT","Value":"myapp-production-migrate"}`,
-		`{"Name":"STATIC_FAMILY","Type":"PLAINTEXT","Value":"myapp-production-static"}`, "MigrationTasks", `{"Name":"SUBNETS","Type":"PLAINTEXT","Value":{"Fn::Join":[",",{"Ref":"SsmParameterValuemyappproductionsharednetworkPrivateSubnetIds`,
-		`{"Name":"STACK","Type":"PLAINTEXT","Value":"myapp-production-compute"}`,
-		`{"Name":"TAG_PARAMETER","Type":"PLAINTEXT","Value":"/myapp/production/image-tag"}`,
+	for _, want := range []string{named(`{"Name":"MIGRATE_FAMILY","Type":"PLAINTEXT","Value":"{project}-production-migrate"}`),
+		named(`{"Name":"STATIC_FAMILY","Type":"PLAINTEXT","Value":"{project}-production-static"}`), "MigrationTasks", named(`{"Name":"SUBNETS","Type":"PLAINTEXT","Value":{"Fn::Join":[",",{"Ref":"SsmParameterValue{project}productionsharednetworkPrivateSubnetIds`),
+		named(`{"Name":"STACK","Type":"PLAINTEXT","Value":"{project}-production-compute"}`),
+		named(`{"Name":"TAG_PARAMETER","Type":"PLAINTEXT","Value":"/{project}/production/image-tag"}`),
 		`{"Name":"TASK_TIMEOUT_SECONDS","Type":"PLAINTEXT","Value":"1800"}`, `{"Name":"DEPLOY_TIMEOUT_SECONDS","Type":"PLAINTEXT","Value":"1800"}`,
 		`{"Name":"PUBLISH_FRONTENDS","Type":"PLAINTEXT","Value":"true"}`,
 		"sharedcomputeWebServiceName", "sharedcomputeBeatServiceName", "sharedcomputeWorkerCeleryServiceName", "apps/web/dist assets/ ", "sharedfrontendWebDistributionId", "cfn-exec-role"} {
@@ -126,7 +126,7 @@ func TestPipelineProjects(t *testing.T) {
 	}
 	// Startable by hand (no source, a known name), one at a time, and long
 	// enough for two bounded tasks and three bounded deploy waits.
-	if release["Name"] != "myapp-production-release" || jsonOf(release["Source"]) == "" || !strings.Contains(jsonOf(release["Source"]), `"Type":"NO_SOURCE"`) ||
+	if release["Name"] != named("{project}-production-release") || jsonOf(release["Source"]) == "" || !strings.Contains(jsonOf(release["Source"]), `"Type":"NO_SOURCE"`) ||
 		release["ConcurrentBuildLimit"] != 1.0 || release["TimeoutInMinutes"] != float64(2*30+3*30+15) {
 		t.Errorf("release project %s", jsonOf(release))
 	}
@@ -157,9 +157,9 @@ func TestPipelineRoles(t *testing.T) {
 		return jsonOf(props(byPrefix(t, tmpl, "AWS::IAM::Policy", prefix))["PolicyDocument"])
 	}
 	release := policy("ReleaseReleaseProjectRoleDefaultPolicy")
-	for _, want := range []string{`"ecs:RunTask"`, `task-definition/myapp-staging-migrate:*`, `task-definition/myapp-staging-static:*`,
+	for _, want := range []string{`"ecs:RunTask"`, named(`task-definition/{project}-staging-migrate:*`), named(`task-definition/{project}-staging-static:*`),
 		`"ArnEquals":{"ecs:cluster"`, `"iam:PassRole"`, `"ecs:DescribeTasks"`, `"ecs:StopTask"`, `"ecs:ListTasks"`,
-		`"ssm:PutParameter"`, `parameter/myapp/staging/image-tag`, `"cloudformation:UpdateStack"`, `"cloudformation:CancelUpdateStack"`, `stack/myapp-staging-compute/*`,
+		`"ssm:PutParameter"`, named(`parameter/{project}/staging/image-tag`), `"cloudformation:UpdateStack"`, `"cloudformation:CancelUpdateStack"`, named(`stack/{project}-staging-compute/*`),
 		`"iam:PassedToService":"cloudformation.amazonaws.com"`, `"cloudfront:CreateInvalidation"`, `"ecs:DescribeServices"`,
 		`"application-autoscaling:DescribeScalableTargets"`, `"elasticloadbalancing:DescribeTargetHealth"`, `"ecr:DescribeImages"`,
 		`"ssm:GetParameters"`, `parameter/cdk-bootstrap/*`} {
@@ -186,7 +186,7 @@ func TestPipelineRoles(t *testing.T) {
 		for _, a := range actions {
 			if strings.HasPrefix(a.(string), "ecr:") {
 				ecrActions = append(ecrActions, a.(string))
-				if r := jsonOf(s["Resource"]); !strings.Contains(r, `:repository/myapp-staging-django"`) || strings.Contains(r, "*") {
+				if r := jsonOf(s["Resource"]); !strings.Contains(r, named(`:repository/{project}-staging-django"`)) || strings.Contains(r, "*") {
 					t.Errorf("%s on %s, want the repository only", a, r)
 				}
 			}
@@ -227,12 +227,12 @@ func TestPipelineNotifications(t *testing.T) {
 func TestReleaseByHand(t *testing.T) {
 	tmpl := synth(t, "staging").template(t, stacks.PipelineLayer)
 	command := jsonOf(tmpl["Outputs"].(map[string]any)["ReleaseCommand"].(map[string]any)["Value"])
-	want := `"aws codebuild start-build --project-name myapp-staging-release --environment-variables-override \"name=IMAGE_TAG,value=$SHA,type=PLAINTEXT\" \"name=PUBLISH_FRONTENDS,value=false,type=PLAINTEXT\""`
+	want := named(`"aws codebuild start-build --project-name {project}-staging-release --environment-variables-override \"name=IMAGE_TAG,value=$SHA,type=PLAINTEXT\" \"name=PUBLISH_FRONTENDS,value=false,type=PLAINTEXT\""`)
 	if command != want {
 		t.Errorf("ReleaseCommand %s\nwant %s", command, want)
 	}
 	release := props(byPrefix(t, tmpl, "AWS::CodeBuild::Project", "ReleaseReleaseProject"))
-	if release["Name"] != "myapp-staging-release" {
+	if release["Name"] != named("{project}-staging-release") {
 		t.Errorf("release project name %v", release["Name"])
 	}
 	given := map[string]bool{"IMAGE_TAG": true, "AWS_REGION": true}

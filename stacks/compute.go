@@ -58,6 +58,9 @@ type ComputeStack struct {
 	// Shared names the SSM parameters through which later stacks read this
 	// stack's generated names (see shared.go).
 	Shared ComputeShared
+
+	// tasks are the processes' tasks by process name.
+	tasks map[string]*apptask.AppTask
 }
 
 // ComputeShared names the SSM parameters that hold the Compute stack's
@@ -124,7 +127,7 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 	cluster, execLogs := newCluster(stack, cfg, net)
 	taskRole, staticBucket := newAppTaskRole(stack, cfg, data)
 	c := &ComputeStack{
-		Stack: stack, Cluster: cluster, TaskRole: taskRole, ImagePushed: imagePushed,
+		Stack: stack, Cluster: cluster, TaskRole: taskRole, ImagePushed: imagePushed, tasks: map[string]*apptask.AppTask{},
 		DeployTimeParameters: append([]string{registry.ImageTagParameterName}, data.SharedParameters()...),
 	}
 	b := &computeBuild{
@@ -133,6 +136,7 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 		private: &awsec2.SubnetSelection{SubnetGroupName: jsii.String(network.PrivateSubnets)},
 		base:    appTaskBase(stack, cfg, data, registry, imageTag, taskRole),
 	}
+	b.tasks, b.publicIP = network.TaskSubnets(cfg.Network.Nat)
 	var err error
 	c.QueueMetrics, err = queuemetrics.New(stack, "QueueMetrics", &queuemetrics.Props{
 		Vpc:           net.Vpc,
@@ -159,7 +163,17 @@ func NewComputeStack(scope constructs.Construct, cfg *Config, net *NetworkStack,
 		}
 	}
 
-	output(stack, "WebUrl", "The web service at the load balancer", c.Web.URL())
+	if c.OriginSecret != nil {
+		// Behind CloudFront the load balancer refuses requests that bypass
+		// it (403): the Frontend stack's DjangoAddress is the address to use.
+		output(stack, "OriginUrl", "The load balancer, CloudFront's origin: it answers 403 to requests that do not come through CloudFront (use the Frontend stack's DjangoAddress)", c.Web.URL())
+	} else {
+		output(stack, "WebUrl", "The web service at the load balancer", c.Web.URL())
+	}
+	for _, p := range cfg.Processes() {
+		output(stack, exportName(p.Name)+"LogGroup", "Log group of the "+p.Name+" containers", c.tasks[p.Name].LogGroup().LogGroupName())
+	}
+	output(stack, "StaticLogGroup", "Log group of the static containers", c.StaticFiles.Task().LogGroup().LogGroupName())
 	output(stack, "ClusterName", "The ECS cluster", cluster.ClusterName())
 	if execLogs != nil {
 		output(stack, "ShellCommand", "Opens manage.py shell in a running web task (ECS Exec, encrypted and logged)", awscdk.Fn_Join(jsii.String(""), &[]*string{

@@ -70,8 +70,10 @@ type TracingConfig struct {
 
 // WebConfig configures the web service.
 type WebConfig struct {
-	Cpu                        int            `json:"cpu"`
-	MemoryMiB                  int            `json:"memoryMiB"`
+	Cpu       int `json:"cpu"`
+	MemoryMiB int `json:"memoryMiB"`
+	// Spot runs the web tasks on Fargate Spot (djangoweb.Props.Spot).
+	Spot                       bool           `json:"spot"`
 	Port                       int            `json:"port"`
 	MinTasks                   int            `json:"minTasks"`
 	MaxTasks                   int            `json:"maxTasks"`
@@ -129,10 +131,12 @@ type GunicornConfig struct {
 
 // QueueConfig configures the workers of one Celery queue.
 type QueueConfig struct {
-	Name                 string   `json:"name"`
-	Concurrency          int      `json:"concurrency"`
-	Cpu                  int      `json:"cpu"`
-	MemoryMiB            int      `json:"memoryMiB"`
+	Name        string `json:"name"`
+	Concurrency int    `json:"concurrency"`
+	Cpu         int    `json:"cpu"`
+	MemoryMiB   int    `json:"memoryMiB"`
+	// MinTasks is the floor of autoscaling; 0 scales the workers to zero
+	// while the queue is empty (celeryworker.Props.ScaleToZero).
 	MinTasks             int      `json:"minTasks"`
 	MaxTasks             int      `json:"maxTasks"`
 	Spot                 bool     `json:"spot"`
@@ -158,6 +162,9 @@ type TaskConfig struct {
 	// WritablePaths are the container's directories backed by writable task
 	// volumes. Absent: ["/tmp"].
 	WritablePaths []string `json:"writablePaths"`
+	// Spot runs compute.beat on Fargate Spot (celerybeat.Props.Spot); the
+	// one-off tasks (compute.migration) always run on Fargate.
+	Spot bool `json:"spot"`
 }
 
 // readonlyRoot returns the value of a readonlyRootFilesystem key, true when absent.
@@ -175,9 +182,12 @@ func (c *ComputeConfig) validate(v *validator, region string) {
 	if w.CertificateArn != "" {
 		if m := certificatePattern.FindStringSubmatch(w.CertificateArn); m == nil {
 			v.fail("compute.web.certificateArn", "%q is not an ACM certificate ARN", w.CertificateArn)
-		} else if m[1] != region {
+		} else if m[1] != region && regionPattern.MatchString(region) {
 			v.fail("compute.web.certificateArn", "%q is in %s; the load balancer needs a certificate in %s", w.CertificateArn, m[1], region)
 		}
+	}
+	if w.MinTasks == 0 {
+		v.fail("compute.web.minTasks", "0: the web service keeps at least 1 task (a request cannot wake it up in time; only Celery queues, compute.queues[i].minTasks, scale to zero)")
 	}
 	v.noMigrations("compute.web.command", w.Command)
 	v.filesystem("compute.web", w.ReadonlyRootFilesystem, w.WritablePaths)
@@ -202,6 +212,9 @@ func (c *ComputeConfig) validate(v *validator, region string) {
 	v.noMigrations("compute.beat.command", c.Beat.Command)
 	v.filesystem("compute.beat", c.Beat.ReadonlyRootFilesystem, c.Beat.WritablePaths)
 	v.filesystem("compute.migration", c.Migration.ReadonlyRootFilesystem, c.Migration.WritablePaths)
+	if c.Migration.Spot {
+		v.fail("compute.migration.spot", "true, but the release runs its one-off tasks with run-task on Fargate: an interrupted migration would fail the release; remove the key")
+	}
 	c.validateEgress(v)
 	c.validateJobs(v)
 }

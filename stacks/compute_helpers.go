@@ -47,6 +47,9 @@ func containerSettings(stack awscdk.Stack, cfg *Config, data *DataStack) (map[st
 		"DJANGO_ADMIN_URL":       cfg.Django.AdminURL,
 		ProxySSLHeaderVariable:   proxySSLHeader,
 	}
+	for name, value := range cfg.Django.Environment { // validated: no reserved name
+		environment[name] = value
+	}
 	field := awsecs.Secret_FromSecretsManager
 	django := data.Secret(stack, "DjangoSecret", data.Settings.DjangoSecret())
 	database := data.Secret(stack, "DatabaseSecret", data.Database.Secret())

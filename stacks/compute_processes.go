@@ -24,11 +24,15 @@ import (
 
 // computeBuild adds the processes' constructs to the Compute stack.
 type computeBuild struct {
-	stack        awscdk.Stack
-	cfg          *Config
-	data         *DataStack
-	groups       TaskSecurityGroups
+	stack  awscdk.Stack
+	cfg    *Config
+	data   *DataStack
+	groups TaskSecurityGroups
+	// private holds the functions; tasks run in tasks, with a public IP
+	// when publicIP (network.TaskSubnets).
 	private      *awsec2.SubnetSelection
+	tasks        *awsec2.SubnetSelection
+	publicIP     bool
 	staticBucket awss3.IBucket
 	// base holds the settings every process's task shares.
 	base apptask.Props
@@ -79,7 +83,7 @@ func (b *computeBuild) web(p Process) (awsecs.FargateService, error) {
 	}
 	props := cfg.webProps()
 	props.Cluster, props.Task = b.out.Cluster, b.wired(props.Task)
-	props.SecurityGroup, props.TaskSubnets, props.RunCondition = b.groups.For(p.Kind), b.private, b.out.ImagePushed
+	props.SecurityGroup, props.TaskSubnets, props.AssignPublicIp, props.RunCondition = b.groups.For(p.Kind), b.tasks, b.publicIP, b.out.ImagePushed
 	props.AccessLogBucket, props.OriginPrefixListID = b.data.Storage.AccessLogs(), originPrefixList
 	if originSecret != nil {
 		props.OriginHeader = OriginHeader
@@ -92,7 +96,7 @@ func (b *computeBuild) web(p Process) (awsecs.FargateService, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.out.Web = web
+	b.out.Web, b.out.tasks[p.Name] = web, web.Task()
 	return web.Service(), nil
 }
 
@@ -100,35 +104,38 @@ func (b *computeBuild) worker(p Process) (awsecs.FargateService, error) {
 	q := b.cfg.Compute.Queues[slices.IndexFunc(b.cfg.Compute.Queues, func(q QueueConfig) bool { return q.Name == p.Queue })]
 	props := b.cfg.queueProps(q)
 	props.Cluster, props.Task, props.BacklogPerTask = b.out.Cluster, b.wired(props.Task), b.out.QueueMetrics.BacklogPerTask(q.Name)
-	props.SecurityGroup, props.Subnets, props.RunCondition = b.groups.For(p.Kind), b.private, b.out.ImagePushed
+	props.QueueDepth, props.RunningTasks = b.out.QueueMetrics.QueueDepth(q.Name), b.out.QueueMetrics.RunningTasks(q.Name)
+	props.SecurityGroup, props.Subnets, props.AssignPublicIp, props.RunCondition = b.groups.For(p.Kind), b.tasks, b.publicIP, b.out.ImagePushed
 	worker, err := celeryworker.New(b.stack, "Worker-"+q.Name, &props)
 	if err != nil {
 		return nil, err
 	}
 	b.out.QueueMetrics.AddQueue(q.Name, worker.Service())
-	b.out.Workers = append(b.out.Workers, worker)
+	b.out.Workers, b.out.tasks[p.Name] = append(b.out.Workers, worker), worker.Task()
 	return worker.Service(), nil
 }
 
 func (b *computeBuild) beat(p Process) (awsecs.FargateService, error) {
 	beat, err := celerybeat.New(b.stack, "Beat", &celerybeat.Props{
-		Cluster:       b.out.Cluster,
-		CeleryApp:     b.cfg.Django.CeleryApp,
-		Task:          b.wired(b.cfg.taskProps(p.tracingService(), p.Task)),
-		SecurityGroup: b.groups.For(p.Kind),
-		Subnets:       b.private,
-		RunCondition:  b.out.ImagePushed,
+		Cluster:        b.out.Cluster,
+		CeleryApp:      b.cfg.Django.CeleryApp,
+		Task:           b.wired(b.cfg.taskProps(p.tracingService(), p.Task)),
+		SecurityGroup:  b.groups.For(p.Kind),
+		Subnets:        b.tasks,
+		AssignPublicIp: b.publicIP,
+		Spot:           p.Task.Spot,
+		RunCondition:   b.out.ImagePushed,
 	})
 	if err != nil {
 		return nil, err
 	}
-	b.out.Beat = beat
+	b.out.Beat, b.out.tasks[p.Name] = beat, beat.Task()
 	return beat.Service(), nil
 }
 
 // migration adds the release's two one-off tasks, migrate and
 // collectstatic, with p's size and filesystem; the release runs both with
-// the migration's security group, in the private subnets.
+// the migration's security group, in the tasks' subnets (Config.TaskSubnets).
 func (b *computeBuild) migration(p Process) error {
 	migrationTask := b.wired(b.cfg.taskProps(p.tracingService(), p.Task))
 	migrationTask.Family = b.cfg.StackName(p.Name)
@@ -144,7 +151,7 @@ func (b *computeBuild) migration(p Process) error {
 	if err != nil {
 		return err
 	}
-	b.out.Migration, b.out.StaticFiles = migrate, static
+	b.out.Migration, b.out.StaticFiles, b.out.tasks[p.Name] = migrate, static, migrate.Task()
 	return nil
 }
 
@@ -173,7 +180,7 @@ func (b *computeBuild) job(p Process) error {
 	if err != nil {
 		return err
 	}
-	b.out.Jobs = append(b.out.Jobs, job)
+	b.out.Jobs, b.out.tasks[p.Name] = append(b.out.Jobs, job), job.Task()
 	b.out.Shared.JobRunnerArns[j.Name] = share(b.stack, b.cfg, ComputeLayer, exportName(p.Name)+"RunnerArn", job.Runner().StateMachineArn())
 	return nil
 }

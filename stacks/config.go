@@ -3,7 +3,6 @@
 package stacks
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -112,52 +111,6 @@ var (
 	regionPattern        = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
 )
 
-// LoadConfig builds the Config of the environment named by context[EnvKey]
-// from context[DefaultsKey] and context[EnvironmentsKey]. context holds the
-// values of the CDK app's context, as decoded from JSON. Every error names
-// the key path where the value was set, the value and what is allowed.
-func LoadConfig(context map[string]any) (*Config, error) {
-	environments, ok := context[EnvironmentsKey].(map[string]any)
-	if !ok || len(environments) == 0 {
-		return nil, fmt.Errorf("%s: missing or not an object; cdk.json must map each environment name to its settings", EnvironmentsKey)
-	}
-	names := make([]string, 0, len(environments))
-	for name := range environments {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	env, _ := context[EnvKey].(string)
-	if env == "" {
-		return nil, fmt.Errorf("%s: not set; pass -c env=NAME with one of %s", EnvKey, strings.Join(names, ", "))
-	}
-	override, found := environments[env]
-	if !found {
-		return nil, fmt.Errorf("%s: %q is not a configured environment; choose one of %s", EnvKey, env, strings.Join(names, ", "))
-	}
-	envPath := EnvironmentsKey + "." + env
-	if !envPattern.MatchString(env) {
-		return nil, fmt.Errorf("%s: %q is not a valid environment name; use 1 to 12 lowercase letters and digits, starting with a letter", envPath, env)
-	}
-	overrides, ok := override.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%s: %s is not an object of settings", envPath, layered.Describe(override))
-	}
-	defaults, ok := context[DefaultsKey].(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%s: %s is not an object of the settings shared by every environment", DefaultsKey, layered.Describe(context[DefaultsKey]))
-	}
-
-	src := layered.New(layered.Layer{Name: DefaultsKey, Settings: defaults}, layered.Layer{Name: envPath, Settings: overrides})
-	cfg := &Config{Env: env}
-	if err := src.Decode(cfg); err != nil {
-		return nil, err
-	}
-	if err := cfg.validate(src); err != nil {
-		return nil, err
-	}
-	return cfg, nil
-}
-
 // validator collects every problem of a decoded Config.
 type validator struct {
 	src      *layered.Source
@@ -168,7 +121,9 @@ func (v *validator) fail(path, format string, args ...any) {
 	v.problems = append(v.problems, v.src.Origin(path)+": "+fmt.Sprintf(format, args...))
 }
 
-func (c *Config) validate(src *layered.Source) error {
+// validate returns every problem of c, each naming the key path where
+// src set the value.
+func (c *Config) validate(src *layered.Source) []string {
 	v := &validator{src: src}
 	if !projectPattern.MatchString(c.Project) {
 		v.fail("project", "%q is not a valid project name; use 2 to 20 lowercase letters, digits and hyphens, starting with a letter", c.Project)
@@ -208,18 +163,15 @@ func (c *Config) validate(src *layered.Source) error {
 	c.Pipeline.validate(v)
 	c.Operations.validate(v)
 	c.Compute.validateOperations(v)
-	if len(v.problems) > 0 {
-		// A shared key (compute.tracing.sampleRatio in every traced
-		// task) is reported once.
-		var problems []string
-		for _, p := range v.problems {
-			if !slices.Contains(problems, p) {
-				problems = append(problems, p)
-			}
+	// A shared key (compute.tracing.sampleRatio in every traced task) is
+	// reported once.
+	var problems []string
+	for _, p := range v.problems {
+		if !slices.Contains(problems, p) {
+			problems = append(problems, p)
 		}
-		return errors.New(strings.Join(problems, "\n"))
 	}
-	return nil
+	return problems
 }
 
 // retention checks a log retention in days.

@@ -3,6 +3,7 @@ package stacks
 import (
 	"fmt"
 	"regexp"
+	"sort"
 )
 
 // DatabaseConfig configures RDS PostgreSQL.
@@ -76,6 +77,11 @@ type DjangoConfig struct {
 	// ThirdPartySecrets are variables read from the third-party secret,
 	// one JSON field each.
 	ThirdPartySecrets []string `json:"thirdPartySecrets"`
+	// Environment holds plain, non-secret variables that every Django
+	// container (web, workers, beat, the migration and one-off tasks)
+	// gets, such as {"DJANGO_DEFAULT_FROM_EMAIL": "noreply@example.com"}.
+	// Secrets belong in ThirdPartySecrets.
+	Environment map[string]string `json:"environment"`
 }
 
 func (d *DjangoConfig) validate(v *validator) {
@@ -109,7 +115,26 @@ func (d *DjangoConfig) validate(v *validator) {
 		}
 		seen[name] = true
 	}
+	names := make([]string, 0, len(d.Environment))
+	for name := range d.Environment {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		path := "django.environment." + name
+		switch {
+		case !environmentNamePattern.MatchString(name):
+			v.fail(path, "%q is not an environment variable name (letters, digits and _, not starting with a digit)", name)
+		case reservedVariables[name]:
+			v.fail(path, "%q is set by djangocdk itself; pick another name", name)
+		case seen[name]:
+			v.fail(path, "%q is also in django.thirdPartySecrets; a variable is either plain or secret", name)
+		}
+	}
 }
+
+// environmentNamePattern is a POSIX environment variable name.
+var environmentNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 var (
 	dottedPattern   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)

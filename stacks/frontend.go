@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
@@ -110,6 +112,12 @@ func NewFrontendStack(scope constructs.Construct, cfg *Config, data *DataStack, 
 		output(stack, prefix+"DistributionId", "Distribution to invalidate after a publish", f.Distribution().DistributionId())
 		output(stack, prefix+"Url", "Address of the app", f.URL())
 		suppressFrontendFindings(app, f, protocol)
+		if len(s.Apps) == 1 {
+			// Every app routes Django's paths; the first app's address is
+			// the one to give users. (Not "<Name>Url": no app's outputs
+			// can take this name.)
+			output(stack, "DjangoAddress", "Django ("+strings.Join(cfg.Frontend.DjangoPaths, ", ")+") through CloudFront, at the "+app.Name+" app's address", f.URL())
+		}
 	}
 	return s, nil
 }

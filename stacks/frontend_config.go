@@ -3,6 +3,7 @@ package stacks
 import (
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/djangocdk/djangocdk/constructs/djangoweb"
 	"github.com/djangocdk/djangocdk/constructs/frontend"
@@ -95,7 +96,8 @@ func (c *Config) validateFrontend(v *validator) {
 		}
 		return
 	}
-	if !prefixListPattern.MatchString(w.CloudFrontPrefixListID) {
+	c.adminRouted(v)
+	if c.resolvePrefixList(v) && !prefixListPattern.MatchString(w.CloudFrontPrefixListID) {
 		v.fail("compute.web.cloudFrontPrefixListId", "%q is not a prefix list id; use the id of com.amazonaws.global.cloudfront.origin-facing in %s (aws ec2 describe-managed-prefix-lists)", w.CloudFrontPrefixListID, c.Region)
 	}
 	if w.CertificateArn != "" && !w.PublicAlb && w.OriginDomainName == "" {
@@ -124,4 +126,40 @@ func (c *Config) validateFrontend(v *validator) {
 	if w.RequestBudgetSeconds >= cloudFrontReadTimeout {
 		v.fail("compute.web.requestBudgetSeconds", "%d is not below CloudFront's %d s wait for a response; requests that slow fail at the edge", w.RequestBudgetSeconds, cloudFrontReadTimeout)
 	}
+}
+
+// adminRouted checks that CloudFront sends Django's admin (django.adminUrl)
+// to Django: a path no frontend.djangoPaths pattern matches goes to the
+// frontend app.
+func (c *Config) adminRouted(v *validator) {
+	admin := "/" + c.Django.AdminURL
+	if !adminURLPattern.MatchString(c.Django.AdminURL) {
+		return // reported by its own check
+	}
+	for _, pattern := range c.Frontend.DjangoPaths {
+		if cloudFrontPathMatches(pattern, admin) {
+			return
+		}
+	}
+	v.fail("django.adminUrl", "%q is not routed to Django: no frontend.djangoPaths pattern %q matches %s, so CloudFront would send the admin to the frontend app; add \"%s*\" to frontend.djangoPaths",
+		c.Django.AdminURL, c.Frontend.DjangoPaths, admin, admin)
+}
+
+// cloudFrontPathMatches reports whether a CloudFront path pattern (* any
+// characters, ? one) matches path.
+func cloudFrontPathMatches(pattern, path string) bool {
+	var re strings.Builder
+	re.WriteString("^")
+	for _, r := range pattern {
+		switch r {
+		case '*':
+			re.WriteString(".*")
+		case '?':
+			re.WriteString(".")
+		default:
+			re.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	re.WriteString("$")
+	return regexp.MustCompile(re.String()).MatchString(path)
 }

@@ -96,7 +96,11 @@ func GitHubEnvironmentPath(cfg *Config) string {
 func (p *PipelineConfig) validateDriver(v *validator) {
 	switch p.Driver {
 	case DriverCodePipeline, DriverBoth:
-		v.check("pipeline.connectionArn", releasepipeline.CheckConnection(p.ConnectionArn))
+		if p.ConnectionArn == "" {
+			v.fail("pipeline.connectionArn", "empty; create a connection to the monorepo's host (CodePipeline console, Settings > Connections), authorize it, and give its ARN (or set pipeline.driver to %q)", DriverGitHub)
+		} else {
+			v.check("pipeline.connectionArn", releasepipeline.CheckConnection(p.ConnectionArn))
+		}
 	case DriverGitHub:
 	default:
 		v.fail("pipeline.driver", "%q is not a release driver; use %q, %q or %q", p.Driver, DriverCodePipeline, DriverGitHub, DriverBoth)

@@ -99,14 +99,17 @@ func NewOperationsStack(scope constructs.Construct, cfg *Config, data *DataStack
 			InstanceIdentifier: jsii.String(data.DatabaseIdentifier), StorageGiB: cfg.Database.AllocatedStorageGiB,
 			MemoryGiB: memory, MaxConnections: connections,
 		},
-		CacheNodes:   data.Cache.NodeIDs(),
-		PipelineName: pipelineName,
-		Thresholds:   cfg.Operations.thresholds(),
+		CacheNodes:    data.Cache.NodeIDs(),
+		PipelineName:  pipelineName,
+		Thresholds:    cfg.Operations.thresholds(),
+		SkipDashboard: cfg.Operations.Dashboard != nil && !*cfg.Operations.Dashboard,
 	})
 	if err != nil {
 		return nil, err
 	}
-	output(stack, "DashboardUrl", "The environment's dashboard", awscdk.Fn_Join(jsii.String(""), jsii.Strings(
-		"https://console.aws.amazon.com/cloudwatch/home?region=", cfg.Region, "#dashboards:name=", *m.Dashboard().DashboardName())))
+	if m.Dashboard() != nil {
+		output(stack, "DashboardUrl", "The environment's dashboard", awscdk.Fn_Join(jsii.String(""), jsii.Strings(
+			"https://console.aws.amazon.com/cloudwatch/home?region=", cfg.Region, "#dashboards:name=", *m.Dashboard().DashboardName())))
+	}
 	return &OperationsStack{Stack: stack, AlarmTopic: topic, Monitoring: m}, nil
 }

@@ -12,6 +12,9 @@ import (
 type OperationsConfig struct {
 	// AlarmEmails are subscribed to the alarm topic.
 	AlarmEmails []string `json:"alarmEmails"`
+	// Dashboard creates the CloudWatch dashboard ($3 a month beyond an
+	// account's first three); the alarms exist either way. Absent: true.
+	Dashboard *bool `json:"dashboard"`
 	// Thresholds of the alarms.
 	Alb5xxPercent          float64 `json:"alb5xxPercent"`
 	Target5xxPercent       float64 `json:"target5xxPercent"`

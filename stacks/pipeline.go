@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"github.com/djangocdk/djangocdk/constructs/network"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -95,7 +96,8 @@ func NewPipelineStack(scope constructs.Construct, cfg *Config, net *NetworkStack
 		TaskTimeoutMinutes:     p.TaskTimeoutMinutes,
 		DeployTimeoutMinutes:   p.DeployTimeoutMinutes,
 		ReleaseProjectName:     cfg.StackName("release"),
-		MigrationSubnets:       readSharedList(stack, net.Stack, net.PrivateSubnetsParameter),
+		MigrationSubnets:       readSharedList(stack, net.Stack, net.TaskSubnetsParameter),
+		MigrationPublicIP:      cfg.Network.Nat == network.NatNone,
 		MigrationSecurityGroup: data.TaskSecurityGroups.For(MigrationKind),
 		ComputeStackName:       cfg.StackName(ComputeLayer),
 		TagParameterName:       registry.ImageTagParameterName,

@@ -58,7 +58,11 @@ func inRepository(path string) bool {
 
 func (p *PipelineConfig) validate(v *validator) {
 	p.validateDriver(v)
-	v.check("pipeline.repository", releasepipeline.CheckRepository(p.Repository))
+	if p.Repository == "" {
+		v.fail("pipeline.repository", "empty; name the monorepo as owner/name")
+	} else {
+		v.check("pipeline.repository", releasepipeline.CheckRepository(p.Repository))
+	}
 	if !gitBranchPattern.MatchString(p.Branch) || strings.Contains(p.Branch, "..") {
 		v.fail("pipeline.branch", "%q is not a branch name", p.Branch)
 	}

@@ -63,6 +63,7 @@ func (c *Config) webProps() djangoweb.Props {
 			Workers: w.Gunicorn.Workers, Threads: w.Gunicorn.Threads, TimeoutSeconds: w.Gunicorn.TimeoutSeconds,
 			KeepaliveSeconds: w.Gunicorn.KeepaliveSeconds, GracefulTimeoutSeconds: w.Gunicorn.GracefulTimeoutSeconds,
 		},
+		Spot:                       w.Spot,
 		MinTasks:                   w.MinTasks,
 		MaxTasks:                   w.MaxTasks,
 		HealthCheckPath:            w.HealthCheckPath,
@@ -108,6 +109,7 @@ func (c *Config) queueProps(q QueueConfig) celeryworker.Props {
 		Task:                 c.taskProps("worker-"+q.Name, TaskConfig{Cpu: q.Cpu, MemoryMiB: q.MemoryMiB, Command: q.Command, ReadonlyRootFilesystem: q.ReadonlyRootFilesystem, WritablePaths: q.WritablePaths}),
 		TargetBacklogPerTask: q.TargetBacklogPerTask,
 		MinTasks:             q.MinTasks,
+		ScaleToZero:          q.MinTasks == 0, // 0 in cdk.json means zero, not the default
 		MaxTasks:             q.MaxTasks,
 		Spot:                 q.Spot,
 	}
@@ -256,7 +258,7 @@ func (c *Config) noZeroDefaults(v *validator) {
 		value float64
 	}{
 		{"compute.web.cpu", float64(w.Cpu)}, {"compute.web.memoryMiB", float64(w.MemoryMiB)}, {"compute.web.port", float64(w.Port)},
-		{"compute.web.minTasks", float64(w.MinTasks)}, {"compute.web.maxTasks", float64(w.MaxTasks)},
+		{"compute.web.maxTasks", float64(w.MaxTasks)},
 		{"compute.web.requestBudgetSeconds", float64(w.RequestBudgetSeconds)}, {"compute.web.albIdleTimeoutSeconds", float64(w.AlbIdleTimeoutSeconds)},
 		{"compute.web.deregistrationDelaySeconds", float64(w.DeregistrationDelaySeconds)}, {"compute.web.stopTimeoutSeconds", float64(w.StopTimeoutSeconds)},
 		{"compute.web.cpuTargetPercent", float64(w.CpuTargetPercent)}, {"compute.web.requestsPerTarget", float64(w.RequestsPerTarget)},
@@ -278,7 +280,7 @@ func (c *Config) noZeroDefaults(v *validator) {
 			key   string
 			value float64
 		}{{prefix + "concurrency", float64(q.Concurrency)}, {prefix + "cpu", float64(q.Cpu)}, {prefix + "memoryMiB", float64(q.MemoryMiB)},
-			{prefix + "minTasks", float64(q.MinTasks)}, {prefix + "maxTasks", float64(q.MaxTasks)}, {prefix + "stopTimeoutSeconds", float64(q.StopTimeoutSeconds)}}...)
+			{prefix + "maxTasks", float64(q.MaxTasks)}, {prefix + "stopTimeoutSeconds", float64(q.StopTimeoutSeconds)}}...)
 	}
 	for _, k := range keys {
 		if k.value == 0 {

@@ -42,14 +42,10 @@ func (s *Stacks) All() []awscdk.Stack {
 }
 
 // New creates every stack of cfg's environment in app and applies cdk-nag's
-// AwsSolutions checks to them, with a compliance report per stack in the
+// AwsSolutions checks to them (to them only: a stack of the app's own
+// beside them is not checked), with a compliance report per stack in the
 // cloud assembly. Any error is returned before a stack is synthesized.
 func New(app awscdk.App, cfg *Config) (*Stacks, error) {
-	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{
-		Verbose: jsii.Bool(true),
-		Reports: jsii.Bool(true),
-	}), nil)
-
 	networkStack, err := NewNetworkStack(app, cfg)
 	if err != nil {
 		return nil, err
@@ -74,6 +70,15 @@ func New(app awscdk.App, cfg *Config) (*Stacks, error) {
 	}
 	if built.Operations, err = NewOperationsStack(app, cfg, dataStack, computeStack, built.Pipeline); err != nil {
 		return nil, err
+	}
+	// On these stacks only: the app's other stacks are their authors' to
+	// check, or not.
+	checks := cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{
+		Verbose: jsii.Bool(true),
+		Reports: jsii.Bool(true),
+	})
+	for _, stack := range built.All() {
+		awscdk.Aspects_Of(stack).Add(checks, nil)
 	}
 	return built, nil
 }

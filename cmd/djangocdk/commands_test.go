@@ -52,6 +52,22 @@ func TestRunWaitsAndReturnsTheExitCode(t *testing.T) {
 	}
 }
 
+// Without NAT (network.nat "none") the release project's SUBNETS are public
+// subnets and its ASSIGN_PUBLIC_IP is ENABLED: the task gets a public IP,
+// or it could not pull its image.
+func TestRunAssignsAPublicIPWhenTheReleaseProjectDoes(t *testing.T) {
+	f := newFake()
+	f.projectEnv["ASSIGN_PUBLIC_IP"] = "ENABLED"
+	f.taskStates = []ecstypes.Task{stoppedTask(aws.Int32(0), "done")}
+	r := f.run(t, context.Background(), configPath(t, nil), "run", "--wait", "--", "python", "manage.py", "check")
+	if r.code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", r.code, r.stderr)
+	}
+	if got := f.runs[0].NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp; got != ecstypes.AssignPublicIpEnabled {
+		t.Errorf("AssignPublicIp %s, want ENABLED", got)
+	}
+}
+
 func TestRunRegistersARevisionForTheReleasedImageAndPrintsJSON(t *testing.T) {
 	f := newFake()
 	f.params["/myapp/dev/image-tag"] = "d00d000"

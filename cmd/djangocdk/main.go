@@ -16,6 +16,7 @@
 //	status    per service the image, tasks and deployment; queues, alarms, the last release
 //	rollback  release the previous released image (or --to COMMIT) through the Release project
 //	cost      the fixed monthly cost at list price, from the synthesized templates (offline)
+//	init      write a ready infrastructure/ folder (go.mod, app.go, cdk.json, package.json) into a monorepo
 //
 // Every command but cost needs AWS credentials for the environment's account (the default
 // chain: AWS_PROFILE, SSO, environment variables, a role). Install it with
@@ -94,6 +95,8 @@ commands:
                   release the previous released image (or COMMIT) through the Release project
   cost [--assembly DIR] [--json]
                   the fixed monthly cost at list price, item by item, from the synthesized templates
+  init -project NAME -account ID -region REGION [--replace DJANGOCDK] [MONOREPO]
+                  write a ready infrastructure/ folder into the monorepo (no -e, no AWS access)
 
 every command takes -e/--env ENV (default: cdk.json's context.env) and --config FILE
 (default: cdk.json in this directory or the nearest parent). Run "djangocdk <command> -h" for its flags.
@@ -117,6 +120,7 @@ var commands = map[string]func(a *app, ctx context.Context, fs *flag.FlagSet, ar
 	"status":   (*app).status,
 	"rollback": (*app).rollback,
 	"cost":     (*app).cost,
+	"init":     (*app).initCmd,
 }
 
 // Main runs the command in args with the clients that connect returns for

@@ -89,7 +89,7 @@ func (a *app) run(ctx context.Context, fs *flag.FlagSet, args []string) error {
 		NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
 			Subnets:        strings.Split(settings["SUBNETS"], ","),
 			SecurityGroups: []string{settings["SECURITY_GROUP"]},
-			AssignPublicIp: ecstypes.AssignPublicIpDisabled,
+			AssignPublicIp: assignPublicIP(settings),
 		}},
 	})
 	if err != nil {
@@ -242,4 +242,14 @@ func (a *app) stopTask(cluster, task string, interrupted bool, timeout time.Dura
 		return &exitError{code, fmt.Errorf("%s; stopping %s failed too (%v): stop it with aws ecs stop-task --cluster %s --task %s", reason, task, err, cluster, task)}
 	}
 	return &exitError{code, fmt.Errorf("%s; stopped %s", reason, task)}
+}
+
+// assignPublicIP is the release project's ASSIGN_PUBLIC_IP: ENABLED when
+// its SUBNETS are public subnets (network.nat "none"), where a task without
+// a public IP could not pull its image.
+func assignPublicIP(settings map[string]string) ecstypes.AssignPublicIp {
+	if settings["ASSIGN_PUBLIC_IP"] == string(ecstypes.AssignPublicIpEnabled) {
+		return ecstypes.AssignPublicIpEnabled
+	}
+	return ecstypes.AssignPublicIpDisabled
 }

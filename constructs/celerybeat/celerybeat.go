@@ -34,6 +34,13 @@ type Props struct {
 	SecurityGroup awsec2.ISecurityGroup
 	// Subnets of the task. Default: the private subnets with egress.
 	Subnets *awsec2.SubnetSelection
+	// AssignPublicIp gives the task a public IP, for Subnets that are
+	// public subnets (a network without NAT). Default: false.
+	AssignPublicIp bool
+	// Spot runs the task on Fargate Spot (70% cheaper). An interruption
+	// stops the scheduler for the minute or two its replacement takes to
+	// start; it never runs twice. For non-production. Default: false.
+	Spot bool
 	// RunCondition holds the service at zero tasks while false. Default: always run.
 	RunCondition awscdk.CfnCondition
 }
@@ -77,6 +84,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Beat, error) {
 		Cluster:        p.Cluster,
 		TaskDefinition: task.TaskDefinition(),
 		VpcSubnets:     p.Subnets,
+		AssignPublicIp: jsii.Bool(p.AssignPublicIp),
 		DesiredCount:   apptask.ScaleGate(p.RunCondition, 1),
 		// Stop the old scheduler before the new one starts.
 		MinHealthyPercent: jsii.Number(0),
@@ -86,7 +94,13 @@ func New(scope constructs.Construct, id string, props *Props) (*Beat, error) {
 	if p.SecurityGroup != nil {
 		serviceProps.SecurityGroups = &[]awsec2.ISecurityGroup{p.SecurityGroup}
 	}
+	if p.Spot {
+		serviceProps.CapacityProviderStrategies = apptask.CapacityStrategy(true)
+	}
 	b.service = awsecs.NewFargateService(b, jsii.String("Service"), serviceProps)
+	if p.Spot {
+		apptask.DependOnCapacityProviders(b.service, p.Cluster)
+	}
 	b.task = task
 	return b, nil
 }

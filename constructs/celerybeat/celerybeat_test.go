@@ -101,3 +101,31 @@ func TestRunCondition(t *testing.T) {
 		"DesiredCount": map[string]any{"Fn::If": []any{"Pushed", 1, 0}},
 	})
 }
+
+// Spot: the scheduler on Fargate Spot, after the cluster's capacity
+// provider association, still one at a time; with a public IP when asked.
+func TestSpotWithPublicIP(t *testing.T) {
+	stack := tt.Stack(t)
+	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(0)})
+	cluster := awsecs.NewCluster(stack, jsii.String("Cluster"), &awsecs.ClusterProps{Vpc: vpc, EnableFargateCapacityProviders: jsii.Bool(true)})
+	if _, err := New(stack, "Beat", &Props{
+		Cluster: cluster, Spot: true, AssignPublicIp: true, Subnets: &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
+		Task: apptask.Props{Image: awsecs.ContainerImage_FromRegistry(jsii.String("example/shop:1"), nil)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	template := tt.FromStack(t, stack)
+	var association string
+	for id := range template.Resources("AWS::ECS::ClusterCapacityProviderAssociations") {
+		association = id
+	}
+	template.HasResource("AWS::ECS::Service", map[string]any{
+		"Properties": map[string]any{
+			"CapacityProviderStrategy": []any{map[string]any{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}},
+			"LaunchType":               tt.Absent(),
+			"DeploymentConfiguration":  tt.Like(map[string]any{"MinimumHealthyPercent": 0, "MaximumPercent": 100}),
+			"NetworkConfiguration":     map[string]any{"AwsvpcConfiguration": tt.Like(map[string]any{"AssignPublicIp": "ENABLED"})},
+		},
+		"DependsOn": tt.ArrayWith(association),
+	})
+}

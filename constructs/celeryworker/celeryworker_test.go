@@ -73,7 +73,7 @@ func TestValidate(t *testing.T) {
 		want  string
 	}{
 		"concurrency": {Props{Queue: "celery", Concurrency: 300}, "Concurrency", "celeryworker.Props.Concurrency: 300 is outside 1 to 256 (tasks at once per worker task)"},
-		"min tasks":   {Props{Queue: "celery", MinTasks: -1, MaxTasks: 2}, "MinTasks", "celeryworker.Props.MinTasks: -1 is outside 1 to 1000 (at least 1: target tracking cannot scale out from zero)"},
+		"min tasks":   {Props{Queue: "celery", MinTasks: -1, MaxTasks: 2}, "MinTasks", "celeryworker.Props.MinTasks: -1 is outside 0 to 1000 (0 scales to zero while the queue is empty, with ScaleToZero)"},
 		"max tasks":   {Props{Queue: "celery", MinTasks: 3, MaxTasks: 2}, "MaxTasks", "celeryworker.Props.MaxTasks: 2 is outside MinTasks (3) to 1000"},
 		"cpu target":  {Props{Queue: "celery", CpuTargetPercent: 99}, "CpuTargetPercent", "celeryworker.Props.CpuTargetPercent: 99 is outside 10 to 90 (percent)"},
 		"queue":       {Props{Queue: ""}, "Queue", `celeryworker.Props.Queue: "" is not a queue name (letters, digits, _ . -; up to 63)`},
@@ -167,4 +167,78 @@ func TestSpot(t *testing.T) {
 		"LaunchType":               tt.Absent(),
 	})
 	template.HasResourceProperties("AWS::ApplicationAutoScaling::ScalableTarget", map[string]any{"MaxCapacity": 10})
+}
+
+// A queue that scales to zero: the floor is 0; a step policy sets exactly
+// one task when messages wait and none runs (alarm on the math expression,
+// one minute); another sets exactly zero after IdleMinutes of an empty
+// queue; target tracking stays for the rest. Tasks in public subnets get a
+// public IP when asked.
+func TestScaleToZero(t *testing.T) {
+	metric := func(name string) awscloudwatch.Metric {
+		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String("Celery"), MetricName: jsii.String(name),
+			DimensionsMap: &map[string]*string{"Queue": jsii.String("emails")}})
+	}
+	template := newWorker(t, func(p *Props) {
+		p.ScaleToZero, p.QueueDepth, p.RunningTasks = true, metric("QueueDepth"), metric("RunningTasks")
+		p.Subnets, p.AssignPublicIp = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC}, true
+	})
+	template.HasResourceProperties("AWS::ApplicationAutoScaling::ScalableTarget", map[string]any{"MinCapacity": 0, "MaxCapacity": 4})
+	template.HasResourceProperties("AWS::ECS::Service", map[string]any{
+		"NetworkConfiguration": map[string]any{"AwsvpcConfiguration": tt.Like(map[string]any{"AssignPublicIp": "ENABLED"})},
+	})
+	policies := template.Resources("AWS::ApplicationAutoScaling::ScalingPolicy")
+	var wake, idle string
+	for id, p := range policies {
+		props := p["Properties"].(map[string]any)
+		step, ok := props["StepScalingPolicyConfiguration"].(map[string]any)
+		if !ok {
+			continue
+		}
+		if step["AdjustmentType"] != "ExactCapacity" || step["MetricAggregationType"] != "Maximum" || step["Cooldown"] != 60.0 {
+			t.Errorf("policy %s: %v", id, step)
+		}
+		adj := step["StepAdjustments"].([]any)[0].(map[string]any)
+		switch {
+		case adj["ScalingAdjustment"] == 1.0 && adj["MetricIntervalLowerBound"] == 0.0:
+			wake = id
+		case adj["ScalingAdjustment"] == 0.0 && adj["MetricIntervalUpperBound"] == 0.0:
+			idle = id
+		default:
+			t.Errorf("policy %s: unexpected adjustment %v", id, adj)
+		}
+	}
+	if wake == "" || idle == "" || len(policies) != 4 {
+		t.Fatalf("want a wake-up and an idle step policy beside the two target tracking ones: %v", policies)
+	}
+	template.HasResourceProperties("AWS::CloudWatch::Alarm", map[string]any{
+		"ComparisonOperator": "GreaterThanOrEqualToThreshold", "Threshold": 1, "EvaluationPeriods": 1, "TreatMissingData": "notBreaching",
+		"AlarmActions": []any{map[string]any{"Ref": wake}},
+		"Metrics": tt.ArrayWith(
+			tt.Like(map[string]any{"Expression": "IF(depth > 0 AND tasks == 0, 1, 0)", "ReturnData": true}),
+			tt.Like(map[string]any{"Id": "depth", "MetricStat": tt.Like(map[string]any{"Period": 60, "Stat": "Maximum",
+				"Metric": tt.Like(map[string]any{"MetricName": "QueueDepth"})})}),
+			tt.Like(map[string]any{"Id": "tasks", "MetricStat": tt.Like(map[string]any{"Period": 60, "Stat": "Minimum",
+				"Metric": tt.Like(map[string]any{"MetricName": "RunningTasks"})})}),
+		),
+	})
+	template.HasResourceProperties("AWS::CloudWatch::Alarm", map[string]any{
+		"ComparisonOperator": "LessThanOrEqualToThreshold", "Threshold": 0, "EvaluationPeriods": IdleMinutes, "DatapointsToAlarm": IdleMinutes,
+		"TreatMissingData": "missing", "MetricName": "QueueDepth", "Statistic": "Maximum", "Period": 60,
+		"AlarmActions": []any{map[string]any{"Ref": idle}},
+	})
+}
+
+func TestScaleToZeroValidation(t *testing.T) {
+	if err := (&Props{Queue: "celery", ScaleToZero: true, MinTasks: 1}).Validate(); err == nil ||
+		err.Error() != "celeryworker.Props.MinTasks: 1 with ScaleToZero; a service that scales to zero has a floor of 0" {
+		t.Errorf("MinTasks 1 with ScaleToZero: %v", err)
+	}
+	if err := (&Props{Queue: "celery", ScaleToZero: true}).Validate(); err != nil {
+		t.Errorf("ScaleToZero: %v", err)
+	}
+	base := Props{Cluster: placeholderCluster{}, Queue: "celery", BacklogPerTask: placeholderMetric{}, Task: apptask.Props{Image: placeholderImage{}}, ScaleToZero: true}
+	if _, err := New(nil, "Worker", &base); err == nil || !strings.Contains(err.Error(), "celeryworker.Props.QueueDepth: required with ScaleToZero") {
+		t.Errorf("ScaleToZero without metrics: %v", err)
+	}
 }

@@ -69,6 +69,15 @@ type Props struct {
 	SecurityGroup awsec2.ISecurityGroup
 	// TaskSubnets hold the tasks. Default: the private subnets with egress.
 	TaskSubnets *awsec2.SubnetSelection
+	// AssignPublicIp gives each task a public IP, for TaskSubnets that are
+	// public subnets (a network without NAT); the tasks' security group
+	// still admits only the load balancer. Default: false.
+	AssignPublicIp bool
+	// Spot runs the tasks on Fargate Spot (70% cheaper). An interruption
+	// gives a task two minutes' warning: the load balancer drains it and
+	// the service starts a replacement, so with one task the site is down
+	// until it is healthy. For non-production. Default: false.
+	Spot bool
 	// MinTasks and MaxTasks bound autoscaling. Default: 2 and 4.
 	MinTasks, MaxTasks int
 	// RunCondition holds the service at zero tasks while false (before the
@@ -171,6 +180,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Service, error) 
 		Cluster:                p.Cluster,
 		TaskDefinition:         task.TaskDefinition(),
 		TaskSubnets:            p.TaskSubnets,
+		AssignPublicIp:         jsii.Bool(p.AssignPublicIp),
 		PublicLoadBalancer:     jsii.Bool(true),
 		OpenListener:           jsii.Bool(p.OriginPrefixListID == ""),
 		IdleTimeout:            awscdk.Duration_Seconds(jsii.Number(p.IdleTimeoutSeconds)),
@@ -191,7 +201,13 @@ func New(scope constructs.Construct, id string, props *Props) (*Service, error) 
 		patternProps.RedirectHTTP = jsii.Bool(p.OriginPrefixListID == "")
 		patternProps.SslPolicy = awselasticloadbalancingv2.SslPolicy_RECOMMENDED_TLS
 	}
+	if p.Spot {
+		patternProps.CapacityProviderStrategies = apptask.CapacityStrategy(true)
+	}
 	pattern := awsecspatterns.NewApplicationLoadBalancedFargateService(s, jsii.String("Service"), patternProps)
+	if p.Spot {
+		apptask.DependOnCapacityProviders(pattern.Service(), p.Cluster)
+	}
 
 	pattern.LoadBalancer().SetAttribute(jsii.String("routing.http.drop_invalid_header_fields.enabled"), jsii.String("true"))
 	if p.DeletionProtection {

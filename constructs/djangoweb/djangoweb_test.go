@@ -90,6 +90,7 @@ func TestValidate(t *testing.T) {
 		"requests":    {Props{RequestsPerTarget: -5}, "djangoweb.Props.RequestsPerTarget: -5 is outside 1 to 1000000 (requests per task per minute)"},
 		"workers":     {Props{Gunicorn: Gunicorn{Workers: 65}}, "djangoweb.Props.Gunicorn.Workers: 65 is outside 1 to 64 (processes per task)"},
 		"threads":     {Props{Gunicorn: Gunicorn{Threads: 100}}, "djangoweb.Props.Gunicorn.Threads: 100 is outside 1 to 64 (threads per worker)"},
+		"budget":      {Props{RequestBudgetSeconds: -5}, "djangoweb.Props.RequestBudgetSeconds: -5 is outside 1 to 3600 (seconds the slowest legitimate request takes)"},
 		"health path": {Props{HealthCheckPath: "healthz"}, `djangoweb.Props.HealthCheckPath: "healthz" does not start with /`},
 		"5xx":         {Props{DeploymentAlarms: &DeploymentAlarms{Target5xxPerMinute: &negative}}, "djangoweb.Props.DeploymentAlarms.Target5xxPerMinute: -1 is negative; 0 fails a deployment on the first 5xx"},
 		"interval":    {Props{HealthCheck: HealthCheck{IntervalSeconds: 4, TimeoutSeconds: 2, UnhealthyThreshold: 8}}, "djangoweb.Props.HealthCheck.IntervalSeconds: 4 is outside the load balancer's 5 to 300"},

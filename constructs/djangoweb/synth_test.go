@@ -182,3 +182,30 @@ func TestPrefixList(t *testing.T) {
 }
 
 func asList(v any) []any { l, _ := v.([]any); return l }
+
+// Spot: the web tasks on Fargate Spot, after the cluster's capacity
+// provider association; with public IPs when asked.
+func TestSpotWithPublicIP(t *testing.T) {
+	stack := tt.Stack(t)
+	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(0)})
+	cluster := awsecs.NewCluster(stack, jsii.String("Cluster"), &awsecs.ClusterProps{Vpc: vpc, EnableFargateCapacityProviders: jsii.Bool(true)})
+	if _, err := New(stack, "Web", &Props{
+		Cluster: cluster, Spot: true, AssignPublicIp: true, TaskSubnets: &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
+		Task: apptask.Props{Image: awsecs.ContainerImage_FromRegistry(jsii.String("example/shop:1"), nil)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	template := tt.FromStack(t, stack)
+	var association string
+	for id := range template.Resources("AWS::ECS::ClusterCapacityProviderAssociations") {
+		association = id
+	}
+	template.HasResource("AWS::ECS::Service", map[string]any{
+		"Properties": map[string]any{
+			"CapacityProviderStrategy": []any{map[string]any{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}},
+			"LaunchType":               tt.Absent(),
+			"NetworkConfiguration":     map[string]any{"AwsvpcConfiguration": tt.Like(map[string]any{"AssignPublicIp": "ENABLED"})},
+		},
+		"DependsOn": tt.ArrayWith(association),
+	})
+}

@@ -193,6 +193,9 @@ func (p *Props) valueProblems() []error {
 	if g := *p.HealthCheckGraceSeconds; g < 0 || g > 3600 {
 		l.Add("djangoweb.Props.HealthCheckGraceSeconds", "%d is outside 0 to 3600", g)
 	}
+	if p.RequestBudgetSeconds < 1 || p.RequestBudgetSeconds > 3600 {
+		l.Add("djangoweb.Props.RequestBudgetSeconds", "%d is outside 1 to 3600 (seconds the slowest legitimate request takes)", p.RequestBudgetSeconds)
+	}
 	if p.IdleTimeoutSeconds < 1 || p.IdleTimeoutSeconds > 4000 {
 		l.Add("djangoweb.Props.IdleTimeoutSeconds", "%d is outside the load balancer's 1 to 4000", p.IdleTimeoutSeconds)
 	}

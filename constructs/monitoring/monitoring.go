@@ -150,6 +150,10 @@ type Props struct {
 	PipelineName *string
 	// Thresholds of the alarms.
 	Thresholds Thresholds
+	// SkipDashboard leaves the dashboard out (CloudWatch bills $3 a month
+	// for each beyond an account's first three); the alarms stay.
+	// Default: false.
+	SkipDashboard bool
 }
 
 // Monitoring is the alarms and the dashboard, a construct of its own: tag
@@ -295,7 +299,9 @@ func New(scope constructs.Construct, id string, props *Props) (*Monitoring, erro
 		})
 	}
 
-	m.dashboard = dashboard(construct, &p, m.alarms)
+	if !p.SkipDashboard {
+		m.dashboard = dashboard(construct, &p, m.alarms)
+	}
 	return m, nil
 }
 
@@ -376,7 +382,7 @@ func dashboard(scope constructs.Construct, p *Props, alarms []awscloudwatch.Alar
 // Alarms returns every alarm.
 func (m *Monitoring) Alarms() []awscloudwatch.Alarm { return m.alarms }
 
-// Dashboard returns the dashboard.
+// Dashboard returns the dashboard, nil with SkipDashboard.
 func (m *Monitoring) Dashboard() awscloudwatch.Dashboard { return m.dashboard }
 
 func (props *Props) withDefaults() (Props, error) {

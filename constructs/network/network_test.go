@@ -187,3 +187,129 @@ func TestIsConstruct(t *testing.T) {
 		}
 	}
 }
+
+// NAT instances: one t4g.nano per NatGateways in the public subnets, with
+// source/destination checks off, IMDSv2 required, an encrypted root volume
+// and an arm64 Amazon Linux 2023 image read from SSM at deploy time; their
+// security group admits the VPC's CIDR only; each private subnet's default
+// route goes to an instance, and there is no NAT gateway.
+func TestSynthNatInstance(t *testing.T) {
+	stack := stacks.Stack(t)
+	net, err := New(stack, "Network", &Props{AvailabilityZones: zones, Nat: NatInstance, NatGateways: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := templatetest.FromStack(t, stack).Template
+	templatetest.Must(t, func() {
+		tmpl.ResourceCountIs(jsii.String("AWS::EC2::NatGateway"), jsii.Number(0))
+		tmpl.ResourceCountIs(jsii.String("AWS::EC2::Instance"), jsii.Number(1))
+		tmpl.HasResourceProperties(jsii.String("AWS::EC2::Instance"), map[string]any{
+			"InstanceType":    "t4g.nano",
+			"SourceDestCheck": false,
+			"ImageId":         map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("al2023amikernel.*arm64"))},
+			"LaunchTemplate":  assertions.Match_ObjectLike(&map[string]any{"LaunchTemplateName": assertions.Match_AnyValue()}),
+			"BlockDeviceMappings": []any{map[string]any{"DeviceName": "/dev/xvda",
+				"Ebs": map[string]any{"Encrypted": true, "VolumeType": "gp3", "VolumeSize": 8, "DeleteOnTermination": true}}},
+		})
+		tmpl.HasResourceProperties(jsii.String("AWS::EC2::LaunchTemplate"), map[string]any{
+			"LaunchTemplateData": map[string]any{"MetadataOptions": map[string]any{"HttpTokens": "required"}},
+		})
+		tmpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), map[string]any{
+			"GroupDescription": "Security Group for NAT instances",
+			"SecurityGroupIngress": []any{map[string]any{"CidrIp": "10.0.0.0/16",
+				"IpProtocol": "-1", "Description": "Traffic to NAT from the VPC"}},
+			"SecurityGroupEgress": []any{map[string]any{"CidrIp": "0.0.0.0/0", "IpProtocol": "-1", "Description": "Allow all outbound traffic by default"}},
+		})
+	})
+	params := *tmpl.ToJSON()
+	ssm, _ := params["Parameters"].(map[string]any)
+	found := false
+	for _, p := range ssm {
+		if typ, _ := p.(map[string]any)["Type"].(string); typ == "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>" {
+			found = strings.Contains(fmt.Sprint(p.(map[string]any)["Default"]), "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64")
+		}
+	}
+	if !found {
+		t.Errorf("no SSM image parameter for arm64 Amazon Linux 2023 in %v", ssm)
+	}
+	routes := tmpl.FindResources(jsii.String("AWS::EC2::Route"), map[string]any{
+		"Properties": map[string]any{"DestinationCidrBlock": "0.0.0.0/0", "InstanceId": assertions.Match_AnyValue()},
+	})
+	if len(*routes) != 3 {
+		t.Errorf("%d default routes to a NAT instance, want 3 (one per private subnet)", len(*routes))
+	}
+	if got := len(net.NatInstances()); got != 1 {
+		t.Errorf("NatInstances(): %d, want 1", got)
+	}
+	if s, public := net.TaskSubnets(); public || *s.SubnetGroupName != PrivateSubnets {
+		t.Errorf("TaskSubnets() %v %v, want the private subnets without public IPs", *s.SubnetGroupName, public)
+	}
+}
+
+// Without NAT the private subnets keep their CIDRs but have no default
+// route; the functions' interface endpoints sit in the first zone; tasks
+// belong in the public subnets with public IPs.
+func TestSynthNoNat(t *testing.T) {
+	stack := stacks.Stack(t)
+	net, err := New(stack, "Network", &Props{AvailabilityZones: zones, Nat: NatNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := templatetest.FromStack(t, stack).Template
+	templatetest.Must(t, func() {
+		tmpl.ResourceCountIs(jsii.String("AWS::EC2::NatGateway"), jsii.Number(0))
+		tmpl.ResourceCountIs(jsii.String("AWS::EC2::Instance"), jsii.Number(0))
+		tmpl.ResourceCountIs(jsii.String("AWS::EC2::EIP"), jsii.Number(0))
+		tmpl.ResourceCountIs(jsii.String("AWS::EC2::Subnet"), jsii.Number(9))
+		for _, service := range EndpointServices {
+			tmpl.HasResourceProperties(jsii.String("AWS::EC2::VPCEndpoint"), map[string]any{
+				"VpcEndpointType":   "Interface",
+				"ServiceName":       "com.amazonaws.us-east-1." + service,
+				"PrivateDnsEnabled": true,
+				"SubnetIds":         []any{map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^NetworkVpcPrivateSubnet1Subnet"))}},
+			})
+			tmpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), map[string]any{
+				"GroupDescription": assertions.Match_StringLikeRegexp(jsii.String(strings.ToUpper(service[:1]) + service[1:] + "Endpoint")),
+				"SecurityGroupIngress": []any{map[string]any{"CidrIp": "10.0.0.0/16", "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+					"Description": "HTTPS from the VPC"}},
+			})
+		}
+	})
+	// The private /20s are where they were with NAT.
+	for _, cidr := range []string{"10.0.16.0/20", "10.0.32.0/20", "10.0.48.0/20"} {
+		found := tmpl.FindResources(jsii.String("AWS::EC2::Subnet"), map[string]any{"Properties": map[string]any{"CidrBlock": cidr,
+			"MapPublicIpOnLaunch": false, "Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": "aws-cdk:subnet-name", "Value": "Private"}})}})
+		if len(*found) != 1 {
+			t.Errorf("%d private subnets with %s, want 1", len(*found), cidr)
+		}
+	}
+	// The only default route is the public subnets' to the internet gateway.
+	for id, r := range *tmpl.FindResources(jsii.String("AWS::EC2::Route"), nil) {
+		props := (*r)["Properties"].(map[string]any)
+		if _, igw := props["GatewayId"]; !igw || !strings.Contains(id, "Public") {
+			t.Errorf("route %s %v: want only the public subnets' routes to the internet gateway", id, props)
+		}
+	}
+	if got := len(net.InterfaceEndpoints()); got != len(EndpointServices) {
+		t.Errorf("InterfaceEndpoints(): %d, want %d", got, len(EndpointServices))
+	}
+	if s, public := net.TaskSubnets(); !public || *s.SubnetGroupName != PublicSubnets {
+		t.Errorf("TaskSubnets() %v %v, want the public subnets with public IPs", *s.SubnetGroupName, public)
+	}
+}
+
+func TestNatValidation(t *testing.T) {
+	for _, c := range []struct {
+		props Props
+		want  string
+	}{
+		{Props{AvailabilityZones: zones, Nat: "nat"}, `Network: network.Props.Nat: "nat" is not one of ["gateway" "instance" "none"]`},
+		{Props{AvailabilityZones: zones, Nat: NatNone, NatGateways: 1}, `Network: network.Props.NatGateways: 1 with Nat "none"; a network without NAT has none (0)`},
+		{Props{AvailabilityZones: zones, Nat: NatInstance, NatGateways: 4}, `Network: network.Props.NatGateways: 4 is not between 1 and the 3 availability zones`},
+		{Props{AvailabilityZones: zones, Nat: NatInstance, NatInstanceType: "nano"}, `Network: network.Props.NatInstanceType: "nano" is not an EC2 instance type such as t4g.nano`},
+	} {
+		if _, err := New(nil, "Network", &c.props); err == nil || err.Error() != c.want {
+			t.Errorf("%+v: error %v, want %s", c.props, err, c.want)
+		}
+	}
+}

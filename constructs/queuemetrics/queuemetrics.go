@@ -7,6 +7,7 @@ package queuemetrics
 
 import (
 	"crypto/sha256"
+	"embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -14,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 
@@ -41,6 +41,7 @@ const (
 	QueueDepthMetric     = "QueueDepth"
 	BacklogPerTaskMetric = "BacklogPerTask"
 	OldestAgeMetric      = "OldestMessageAge"
+	RunningTasksMetric   = "RunningTasks"
 )
 
 // Props configures QueueMetrics.
@@ -86,6 +87,10 @@ func New(scope constructs.Construct, id string, props *Props) (*QueueMetrics, er
 	if err != nil {
 		return nil, propserr.Prefix(scope, id, err)
 	}
+	code, err := goCode()
+	if err != nil {
+		return nil, propserr.Prefix(scope, id, err)
+	}
 	q := &QueueMetrics{props: p, queues: map[string]awsecs.IBaseService{}}
 	constructs.NewConstruct_Override(q, scope, jsii.String(id))
 	construct := q
@@ -118,7 +123,7 @@ func New(scope constructs.Construct, id string, props *Props) (*QueueMetrics, er
 		Runtime:        awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:   awslambda.Architecture_ARM_64(),
 		Handler:        jsii.String("bootstrap"),
-		Code:           goCode(),
+		Code:           code,
 		MemorySize:     jsii.Number(128),
 		Timeout:        awscdk.Duration_Seconds(jsii.Number(30)),
 		Vpc:            p.Vpc,
@@ -161,6 +166,12 @@ func (q *QueueMetrics) AddQueue(queue string, service awsecs.IBaseService) {
 		Actions:   jsii.Strings("ecs:DescribeServices"),
 		Resources: jsii.Strings(*service.ServiceArn()),
 	}))
+}
+
+// RunningTasks is the running tasks of queue's service, as the function
+// saw them each minute: zero tells a service scaled to zero to wake up.
+func (q *QueueMetrics) RunningTasks(queue string) awscloudwatch.Metric {
+	return q.metric(RunningTasksMetric, queue)
 }
 
 // BacklogPerTask is queue's depth divided by its running tasks, averaged
@@ -206,76 +217,147 @@ func (q *QueueMetrics) Function() awslambda.IFunction { return q.function }
 // Role returns the function's role.
 func (q *QueueMetrics) Role() awsiam.IRole { return q.role }
 
-// goCode builds ./handler for linux/arm64 with the local Go toolchain. The
-// asset is named by a hash of its inputs (the handler's source and the
-// module's go.mod and go.sum), so a synthesis into a cloud assembly that
-// already holds the build skips it, and a synthesis into a fresh one (CI,
-// tests, -o elsewhere) copies the build from the user's cache directory.
-func goCode() awslambda.Code {
-	hash := sourceHash()
-	return awslambda.Code_FromAsset(jsii.String(handlerDir()), &awss3assets.AssetOptions{
+// handlerSource is the handler's source with the go.mod and go.sum of a
+// module of its own (handler/go.mod.txt and handler/go.sum.txt, named so
+// that the directory stays a package of this module). Embedded, it reaches
+// the build whether djangocdk comes from a checkout, the module cache or a
+// vendor directory, and whatever -trimpath did to the paths of this file.
+//
+//go:embed handler/*.go handler/go.mod.txt handler/go.sum.txt
+var handlerSource embed.FS
+
+// handlerFiles are the files the handler is built from, by the name they
+// get in its build directory, in a stable order: the handler's Go files
+// (not its tests), go.mod and go.sum.
+func handlerFiles() ([]string, map[string][]byte, error) {
+	entries, err := handlerSource.ReadDir("handler")
+	if err != nil {
+		return nil, nil, err
+	}
+	var names []string
+	files := map[string][]byte{}
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		body, err := handlerSource.ReadFile("handler/" + name)
+		if err != nil {
+			return nil, nil, err
+		}
+		name = strings.TrimSuffix(name, ".txt")
+		names = append(names, name)
+		files[name] = body
+	}
+	sort.Strings(names)
+	return names, files, nil
+}
+
+// sourceHash hashes the files the handler is built from.
+func sourceHash() (string, error) {
+	names, files, err := handlerFiles()
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, name := range names {
+		fmt.Fprintf(h, "%s %d\n", name, len(files[name]))
+		h.Write(files[name])
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// handlerDir writes the handler's source into a directory named by hash
+// under the user's cache directory (the system's temporary directory when
+// there is none) and returns it. A directory already written is reused.
+func handlerDir(hash string) (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	base = filepath.Join(base, "djangocdk")
+	dir := filepath.Join(base, "queuemetrics-handler-"+hash[:16])
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+		return dir, nil
+	}
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		return "", err
+	}
+	// Written aside, then renamed: a concurrent synthesis never sees a
+	// half-written directory.
+	tmp, err := os.MkdirTemp(base, "queuemetrics-handler-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	names, files, err := handlerFiles()
+	if err != nil {
+		return "", err
+	}
+	for _, name := range names {
+		if err := os.WriteFile(filepath.Join(tmp, name), files[name], 0o644); err != nil {
+			return "", err
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if _, statErr := os.Stat(filepath.Join(dir, "go.mod")); statErr != nil {
+			return "", err
+		}
+	}
+	return dir, nil
+}
+
+// goCode builds the handler for linux/arm64 with the local Go toolchain,
+// from its embedded source written out by handlerDir. The asset is named
+// by a hash of that source (the handler's Go files, its go.mod and
+// go.sum), so a synthesis into a cloud assembly that already holds the
+// build skips it, and a synthesis into a fresh one (CI, tests, -o
+// elsewhere) copies the build of the same source from the user's cache.
+func goCode() (awslambda.Code, error) {
+	hash, err := sourceHash()
+	if err != nil {
+		return nil, fmt.Errorf("queuemetrics: reading the embedded handler source: %w", err)
+	}
+	dir, err := handlerDir(hash)
+	if err != nil {
+		return nil, fmt.Errorf("queuemetrics: writing the handler source to build it: %w", err)
+	}
+	return awslambda.Code_FromAsset(jsii.String(dir), &awss3assets.AssetOptions{
 		AssetHashType: awscdk.AssetHashType_CUSTOM,
 		AssetHash:     jsii.String(hash),
 		Bundling: &awscdk.BundlingOptions{
 			// Used only when the local build fails; Go's official image.
 			Image: awscdk.DockerImage_FromRegistry(jsii.String("golang:1.26")),
-			Local: &goBuild{cache: buildCache(hash)},
+			Local: &goBuild{dir: dir, cache: buildCache(hash)},
 		},
-	})
-}
-
-// sourceHash hashes the files the handler is built from.
-func sourceHash() string {
-	dir := handlerDir()
-	module := filepath.Join(dir, "..", "..", "..")
-	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
-	files = append(files, filepath.Join(module, "go.mod"), filepath.Join(module, "go.sum"))
-	sort.Strings(files)
-	h := sha256.New()
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		body, err := os.ReadFile(f)
-		if err != nil {
-			panic(fmt.Sprintf("queuemetrics: reading the handler's source: %v", err))
-		}
-		fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(body))
-		h.Write(body)
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// handlerDir is the directory of the handler's source, found from this
-// file so that it works from a module cache as well as from a checkout.
-func handlerDir() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "handler")
+	}), nil
 }
 
 // buildArgs are the arguments of the handler's build, after "go", and
-// buildEnv its target: both are part of the build cache's key.
+// buildEnv its target and module mode: both are part of the build cache's
+// key.
 var (
 	buildArgs = []string{"build", "-trimpath", "-buildvcs=false", "-tags", "lambda.norpc", "-ldflags=-s -w"}
-	buildEnv  = []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0"}
+	// The handler's go.mod and go.sum name every module it needs; a
+	// -mod=vendor of the app's build does not apply to it.
+	buildEnv = []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=-mod=readonly"}
 )
 
-// buildCache is the file that holds the handler built from sources with
-// hash, in the user's cache directory (XDG_CACHE_HOME or ~/.cache), or ""
-// when there is none.
+// buildCache is the file that holds the handler built from the source
+// with hash, in the user's cache directory, or "" when there is none.
 func buildCache(hash string) string {
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		return ""
 	}
 	key := sha256.Sum256([]byte(hash + "\x00" + strings.Join(buildArgs, " ") + "\x00" + strings.Join(buildEnv, " ")))
-	return filepath.Join(dir, "djangocdk", "queuemetrics", hex.EncodeToString(key[:]), "bootstrap")
+	return filepath.Join(dir, "djangocdk", "queuemetrics-build-"+hex.EncodeToString(key[:8]), "bootstrap")
 }
 
 // goBuild is the local bundler of the handler.
 type goBuild struct {
-	// cache is where a build of the same inputs is kept; "" for none.
-	cache string
+	dir   string // the handler's source, written out
+	cache string // where a build of the same source is kept; "" for none
 }
 
 // TryBundle implements awscdk.ILocalBundling: it copies the cached build
@@ -286,7 +368,7 @@ func (b *goBuild) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool 
 		return jsii.Bool(true)
 	}
 	cmd := exec.Command("go", append(append([]string{}, buildArgs...), "-o", out, ".")...)
-	cmd.Dir = handlerDir()
+	cmd.Dir = b.dir
 	cmd.Env = append(os.Environ(), buildEnv...)
 	if output, err := cmd.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "queuemetrics: building the Lambda handler with the local Go toolchain failed: %v\n%s", err, output)

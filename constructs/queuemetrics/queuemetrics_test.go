@@ -78,10 +78,83 @@ func (f *fixture) newQueueMetrics(t *testing.T) *QueueMetrics {
 	return q
 }
 
-func TestHandlerDirHoldsTheHandler(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(handlerDir(), "main.go")); err != nil {
-		t.Errorf("handler source not found next to the construct: %v", err)
+// writtenHandler returns the hash of the handler's source and the
+// directory handlerDir writes it to.
+func writtenHandler(t *testing.T) (hash, dir string) {
+	t.Helper()
+	hash, err := sourceHash()
+	if err != nil {
+		t.Fatal(err)
 	}
+	if dir, err = handlerDir(hash); err != nil {
+		t.Fatal(err)
+	}
+	return hash, dir
+}
+
+// The handler's build directory holds its embedded source as a module of
+// its own: its Go files without the tests, go.mod and go.sum.
+func TestHandlerDirHoldsTheHandler(t *testing.T) {
+	hash, dir := writtenHandler(t)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if got := strings.Join(names, " "); got != "collect.go go.mod go.sum main.go" {
+		t.Errorf("build directory holds %s", got)
+	}
+	if again, err := handlerDir(hash); err != nil || again != dir {
+		t.Errorf("handlerDir again: %s, %v; want %s", again, err, dir)
+	}
+}
+
+// The handler's go.mod requires each module at the version djangocdk's
+// go.mod requires, and its go.sum holds only checksums djangocdk's go.sum
+// has: upgrading a dependency of the module upgrades the handler's, and its
+// build needs no download beyond the module's own.
+func TestHandlerModuleFollowsTheRootModule(t *testing.T) {
+	root := map[string]string{}
+	for _, line := range lines(t, "../../go.mod") {
+		if f := strings.Fields(line); len(f) >= 2 && strings.HasPrefix(f[1], "v") && strings.Contains(f[0], ".") {
+			root[f[0]] = f[1]
+		}
+	}
+	required := 0
+	for _, line := range lines(t, "handler/go.mod.txt") {
+		f := strings.Fields(line)
+		if len(f) < 2 || !strings.HasPrefix(f[1], "v") || !strings.Contains(f[0], ".") {
+			continue
+		}
+		required++
+		if root[f[0]] != f[1] {
+			t.Errorf("handler/go.mod.txt requires %s %s, go.mod requires %q: copy the root's version", f[0], f[1], root[f[0]])
+		}
+	}
+	if required < 7 {
+		t.Errorf("handler/go.mod.txt requires %d modules, want the handler's 7 direct ones and theirs", required)
+	}
+	sums := map[string]bool{}
+	for _, line := range lines(t, "../../go.sum") {
+		sums[line] = true
+	}
+	for _, line := range lines(t, "handler/go.sum.txt") {
+		if !sums[line] {
+			t.Errorf("handler/go.sum.txt has %q, which go.sum lacks", line)
+		}
+	}
+}
+
+func lines(t *testing.T, path string) []string {
+	t.Helper()
+	body, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(string(body)), "\n")
 }
 
 func TestNewRejectsMissingProps(t *testing.T) {
@@ -115,8 +188,9 @@ func TestNewReportsEveryProblemUnderTheConstructPath(t *testing.T) {
 }
 
 func TestSourceHashIsStable(t *testing.T) {
-	a, b := sourceHash(), sourceHash()
-	if a != b || len(a) != 64 {
+	a, errA := sourceHash()
+	b, errB := sourceHash()
+	if a != b || len(a) != 64 || errA != nil || errB != nil {
 		t.Errorf("sourceHash %q then %q", a, b)
 	}
 }
@@ -248,6 +322,7 @@ func TestMetrics(t *testing.T) {
 		Dimensions() *map[string]any
 	}{
 		BacklogPerTaskMetric: q.BacklogPerTask("celery"), QueueDepthMetric: q.QueueDepth("celery"), OldestAgeMetric: q.OldestMessageAge("celery"),
+		RunningTasksMetric: q.RunningTasks("celery"),
 	} {
 		dims := *metric.Dimensions()
 		if *metric.MetricName() != name || *metric.Namespace() != "Shop/Celery" || *metric.Statistic() != "Average" ||
@@ -299,16 +374,17 @@ func TestHandlerBuildIsCached(t *testing.T) {
 		}
 	}
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	cache := buildCache(sourceHash())
+	hash, dir := writtenHandler(t)
+	cache := buildCache(hash)
 	if !strings.HasPrefix(cache, os.Getenv("XDG_CACHE_HOME")) {
 		t.Fatalf("cache %q is not under XDG_CACHE_HOME", cache)
 	}
 	first, second := t.TempDir(), t.TempDir()
-	if !*(&goBuild{cache: cache}).TryBundle(&first, nil) {
+	if !*(&goBuild{dir: dir, cache: cache}).TryBundle(&first, nil) {
 		t.Fatal("building the handler failed")
 	}
 	t.Setenv("PATH", "")
-	if !*(&goBuild{cache: cache}).TryBundle(&second, nil) {
+	if !*(&goBuild{dir: dir, cache: cache}).TryBundle(&second, nil) {
 		t.Fatal("bundling without a toolchain failed: the cached build was not used")
 	}
 	built, err := os.ReadFile(filepath.Join(first, "bootstrap"))

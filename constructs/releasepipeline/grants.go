@@ -98,6 +98,9 @@ func (p *Props) releaseEnvironment() map[string]string {
 	if p.StaticFiles != nil {
 		env["STATIC_FAMILY"] = *p.StaticFiles.Family()
 	}
+	if p.MigrationPublicIP {
+		env["ASSIGN_PUBLIC_IP"] = "ENABLED"
+	}
 	return env
 }
 

@@ -100,7 +100,12 @@ type Props struct {
 	// revision of it with the new image after the migrations. Default: nil (none).
 	StaticFiles awsecs.FargateTaskDefinition
 	// MigrationSubnets and MigrationSecurityGroup place the one-off tasks. Required.
-	MigrationSubnets       *[]*string
+	MigrationSubnets *[]*string
+	// MigrationPublicIP gives the one-off tasks a public IP, for
+	// MigrationSubnets that are public subnets (a network without NAT):
+	// the release project's ASSIGN_PUBLIC_IP is then ENABLED, which the
+	// release scripts and "djangocdk run" pass to RunTask. Default: false.
+	MigrationPublicIP      bool
 	MigrationSecurityGroup awsec2.ISecurityGroup
 	// TaskTimeoutMinutes bounds each one-off task; at the limit it is stopped
 	// and the release fails. Default: 30.

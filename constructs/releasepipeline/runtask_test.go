@@ -37,6 +37,20 @@ func TestRunTaskRunsTheNewImageAndSucceedsOnExitZero(t *testing.T) {
 	}
 }
 
+// Without NAT the release project sets ASSIGN_PUBLIC_IP=ENABLED (public
+// subnets): the task gets a public IP. A value RunTask would not take fails
+// before anything runs.
+func TestRunTaskAssignsAPublicIPWhenAsked(t *testing.T) {
+	r := run(t, newWorld(), "run-task.sh", append(taskEnv, "ASSIGN_PUBLIC_IP=ENABLED")...)
+	if r.err != nil || !r.called("subnets=[subnet-1,subnet-2],securityGroups=[sg-1],assignPublicIp=ENABLED") {
+		t.Fatalf("err %v, calls %v\n%s", r.err, r.calls, r.out)
+	}
+	r = run(t, newWorld(), "run-task.sh", append(taskEnv, "ASSIGN_PUBLIC_IP=yes")...)
+	if r.err == nil || !strings.Contains(r.out, "ASSIGN_PUBLIC_IP=yes is not ENABLED or DISABLED") || r.called("register-task-definition") {
+		t.Fatalf("err %v, calls %v\n%s", r.err, r.calls, r.out)
+	}
+}
+
 func TestRunTaskFailsOnNonZeroExit(t *testing.T) {
 	w := newWorld()
 	w.Runs["shop-prod-migrate"] = fakeaws.Run{Duration: 30, ExitCode: count(1), Reason: "Essential container in task exited"}

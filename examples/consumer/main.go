@@ -22,9 +22,11 @@ import (
 	"github.com/djangocdk/djangocdk/constructs/appsettings"
 	"github.com/djangocdk/djangocdk/constructs/apptask"
 	"github.com/djangocdk/djangocdk/constructs/cache"
+	"github.com/djangocdk/djangocdk/constructs/celeryworker"
 	"github.com/djangocdk/djangocdk/constructs/database"
 	"github.com/djangocdk/djangocdk/constructs/migration"
 	"github.com/djangocdk/djangocdk/constructs/network"
+	"github.com/djangocdk/djangocdk/constructs/queuemetrics"
 	"github.com/djangocdk/djangocdk/constructs/storage"
 )
 
@@ -159,10 +161,11 @@ func NewShopStack(scope constructs.Construct, env Environment) error {
 	redis.AllowFrom(tasks, "Valkey from the Django tasks")
 
 	repository := awsecr.Repository_FromRepositoryName(stack, jsii.String("Repository"), jsii.String("shop"))
-	migrate, err := migration.New(stack, "Migration", &migration.Props{
-		Task: apptask.Props{
+	// The Django container's settings, the same for every process.
+	task := func(process string) apptask.Props {
+		return apptask.Props{
 			Image:  awsecs.ContainerImage_FromEcrRepository(repository, jsii.String(env.ImageTag)),
-			Family: "shop-" + env.Name + "-migrate",
+			Family: "shop-" + env.Name + "-" + process,
 			Environment: map[string]string{
 				"POSTGRES_HOST":          *db.Host(),
 				"POSTGRES_PORT":          *db.Port(),
@@ -177,11 +180,52 @@ func NewShopStack(scope constructs.Construct, env Environment) error {
 				"DJANGO_AWS_STORAGE_BUCKET_NAME": awsecs.Secret_FromSsmParameter(
 					settings.Parameter("DJANGO_AWS_STORAGE_BUCKET_NAME")),
 			},
-		},
+		}
+	}
+	migrate, err := migration.New(stack, "Migration", &migration.Props{Task: task("migrate")})
+	if err != nil {
+		return err
+	}
+
+	// The Celery workers of the default queue, scaled on its backlog per
+	// task, which a Lambda function of queuemetrics measures on Valkey.
+	private := &awsec2.SubnetSelection{SubnetGroupName: jsii.String(network.PrivateSubnets)}
+	cluster := awsecs.NewCluster(stack, jsii.String("Cluster"), &awsecs.ClusterProps{
+		Vpc:                            net.Vpc(),
+		ContainerInsightsV2:            awsecs.ContainerInsights_ENABLED,
+		EnableFargateCapacityProviders: jsii.Bool(true),
+	})
+	metricsGroup := awsec2.NewSecurityGroup(stack, jsii.String("QueueMetricsGroup"), &awsec2.SecurityGroupProps{
+		Vpc:         net.Vpc(),
+		Description: jsii.String("The queue metrics function of the shop"),
+	})
+	redis.AllowFrom(metricsGroup, "Valkey from the queue metrics function")
+	metrics, err := queuemetrics.New(stack, "QueueMetrics", &queuemetrics.Props{
+		Vpc:           net.Vpc(),
+		Subnets:       private,
+		SecurityGroup: metricsGroup,
+		BrokerHost:    redis.Host(),
+		BrokerPort:    cache.Port,
+		BrokerSecret:  redis.Secret(),
+		Cluster:       cluster,
+		RemovalPolicy: env.RemovalPolicy,
 	})
 	if err != nil {
 		return err
 	}
+	worker, err := celeryworker.New(stack, "Worker", &celeryworker.Props{
+		Cluster:        cluster,
+		Queue:          "celery",
+		Task:           task("celeryworker"),
+		BacklogPerTask: metrics.BacklogPerTask("celery"),
+		SecurityGroup:  tasks,
+		Subnets:        private,
+	})
+	if err != nil {
+		return err
+	}
+	metrics.AddQueue("celery", worker.Service())
+
 	// The escape hatch for a plain variable the construct has no field for:
 	// the container definition itself.
 	migrate.Task().Container().AddEnvironment(jsii.String("ORDER_EVENTS_QUEUE_URL"), orders.QueueUrl())

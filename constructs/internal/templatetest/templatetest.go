@@ -6,10 +6,8 @@
 package templatetest
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,33 +15,13 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
-	// Imported also for its side effect: jsii on the Node 24 npm ci installs.
-	"github.com/djangocdk/djangocdk/internal/fastnode"
+	// For its side effect: jsii on the Node 24 npm ci installs.
+	_ "github.com/djangocdk/djangocdk/internal/fastnode"
+	"github.com/djangocdk/djangocdk/internal/featureflags"
 )
 
-// featureFlags returns the feature flags of the repository's cdk.json, so
-// that the tests check the template users deploy.
-func featureFlags() map[string]any {
-	flags := map[string]any{}
-	raw, err := os.ReadFile(filepath.Join(fastnode.ModuleRoot(), "cdk.json"))
-	if err != nil {
-		return flags
-	}
-	var file struct {
-		Context map[string]any `json:"context"`
-	}
-	if json.Unmarshal(raw, &file) == nil {
-		for k, v := range file.Context {
-			if strings.HasPrefix(k, "@aws-cdk") {
-				flags[k] = v
-			}
-		}
-	}
-	return flags
-}
-
 var (
-	flags  = featureFlags()
+	flags  = featureflags.Map() // the flags djangocdk apps run with, so that tests check the template users deploy
 	outdir = func() string { dir, _ := os.MkdirTemp("", "templatetest-"); return dir }()
 	stacks = map[string]int{}
 	unsafe = regexp.MustCompile(`[^A-Za-z0-9-]+`)

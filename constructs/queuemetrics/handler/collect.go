@@ -16,6 +16,7 @@ const (
 	QueueDepthMetric     = "QueueDepth"
 	BacklogPerTaskMetric = "BacklogPerTask"
 	OldestAgeMetric      = "OldestMessageAge"
+	RunningTasksMetric   = "RunningTasks"
 )
 
 // Lengths reads the lengths of Redis lists.
@@ -53,7 +54,8 @@ type Collector struct {
 	Now      func() time.Time
 }
 
-// Collect publishes each queue's depth and its backlog per running task.
+// Collect publishes each queue's depth, its backlog per running task and
+// the running tasks of its service (which wakes a service scaled to zero).
 // With no task running, the backlog per task is the whole depth, so that
 // target tracking scales a stopped service out.
 func (c *Collector) Collect(ctx context.Context) error {
@@ -84,6 +86,7 @@ func (c *Collector) Collect(ctx context.Context) error {
 			cwtypes.MetricDatum{MetricName: aws.String(QueueDepthMetric), Dimensions: dims, Value: aws.Float64(float64(depth)), Unit: cwtypes.StandardUnitCount},
 			cwtypes.MetricDatum{MetricName: aws.String(BacklogPerTaskMetric), Dimensions: dims, Value: aws.Float64(float64(depth) / float64(tasks)), Unit: cwtypes.StandardUnitCount},
 			cwtypes.MetricDatum{MetricName: aws.String(OldestAgeMetric), Dimensions: dims, Value: aws.Float64(age.Seconds()), Unit: cwtypes.StandardUnitSeconds},
+			cwtypes.MetricDatum{MetricName: aws.String(RunningTasksMetric), Dimensions: dims, Value: aws.Float64(float64(running[q.Service])), Unit: cwtypes.StandardUnitCount},
 		)
 	}
 	for start := 0; start < len(data); start += 1000 { // PutMetricData takes at most 1000 data

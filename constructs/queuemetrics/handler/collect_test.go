@@ -90,6 +90,7 @@ func TestCollect(t *testing.T) {
 		"QueueDepth/default": 40, "BacklogPerTask/default": 10,
 		"QueueDepth/emails": 7, "BacklogPerTask/emails": 7,
 		"OldestMessageAge/default": 90, "OldestMessageAge/emails": 0,
+		"RunningTasks/default": 4, "RunningTasks/emails": 0,
 	}
 	if fmt.Sprint(cw.got) != fmt.Sprint(want) {
 		t.Errorf("published %v, want %v", cw.got, want)

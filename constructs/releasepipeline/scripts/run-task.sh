@@ -14,11 +14,17 @@
 # Input (environment): CLUSTER, FAMILY (the task definition's family), IMAGE
 # (repository URI:tag), SUBNETS (comma separated), SECURITY_GROUP, CONTAINER
 # (default django), STARTED_BY (e.g. release-migrate), TIMEOUT_SECONDS,
-# POLL_SECONDS (default 10), AWS_REGION.
+# POLL_SECONDS (default 10), AWS_REGION, ASSIGN_PUBLIC_IP (ENABLED for
+# public subnets in a network without NAT; default DISABLED).
 set -euo pipefail
 : "${CLUSTER:?}" "${FAMILY:?}" "${IMAGE:?}" "${SUBNETS:?}" "${SECURITY_GROUP:?}" "${STARTED_BY:?}" "${TIMEOUT_SECONDS:?}" "${AWS_REGION:?}"
 CONTAINER=${CONTAINER:-django}
 POLL_SECONDS=${POLL_SECONDS:-10}
+ASSIGN_PUBLIC_IP=${ASSIGN_PUBLIC_IP:-DISABLED}
+case $ASSIGN_PUBLIC_IP in
+ENABLED | DISABLED) ;;
+*) echo "$STARTED_BY: ASSIGN_PUBLIC_IP=$ASSIGN_PUBLIC_IP is not ENABLED or DISABLED" >&2 && exit 1 ;;
+esac
 
 fail() {
 	echo "$STARTED_BY: $*" >&2
@@ -65,7 +71,7 @@ done
 
 started=$(aws ecs run-task --cluster "$CLUSTER" --task-definition "$arn" --launch-type FARGATE --count 1 \
 	--started-by "$STARTED_BY" \
-	--network-configuration "awsvpcConfiguration={subnets=[$SUBNETS],securityGroups=[$SECURITY_GROUP],assignPublicIp=DISABLED}" \
+	--network-configuration "awsvpcConfiguration={subnets=[$SUBNETS],securityGroups=[$SECURITY_GROUP],assignPublicIp=$ASSIGN_PUBLIC_IP}" \
 	--query '[tasks[0].taskArn, failures[0].reason]' --output text) || fail "run-task $arn failed"
 IFS=$'\t' read -r task reason <<<"$started"
 if [ -z "$task" ] || [ "$task" = None ]; then

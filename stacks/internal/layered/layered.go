@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
 	"strconv"
@@ -19,6 +20,10 @@ import (
 type Layer struct {
 	Name     string
 	Settings map[string]any
+	// BuiltIn marks settings that ship with the program rather than sit
+	// in the user's file: a key set there is named "key (Name)", such as
+	// "compute.web.port (djangocdk's default)".
+	BuiltIn bool
 }
 
 // Merge deep-merges override onto base: objects merge key by key, any other
@@ -40,23 +45,30 @@ func Merge(base, override map[string]any) map[string]any {
 	return out
 }
 
-// Source is the defaults merged with the overrides. It remembers where the
-// merged settings came from, so that an error names the key a user has to
-// edit.
+// Source is layers of settings merged, each onto the ones before it. It
+// remembers where the merged settings came from, so that an error names
+// the key a user has to edit.
 type Source struct {
-	defaults  Layer
-	overrides Layer
-	merged    map[string]any
+	layers []Layer
+	merged map[string]any
 }
 
-// New merges overrides onto defaults.
-func New(defaults, overrides Layer) *Source {
-	return &Source{defaults: defaults, overrides: overrides, merged: Merge(defaults.Settings, overrides.Settings)}
+// New merges the layers in order: a later layer overrides an earlier one.
+// The last layer is where a key that no layer sets belongs.
+func New(layers ...Layer) *Source {
+	merged := map[string]any{}
+	for _, l := range layers {
+		merged = Merge(merged, l.Settings)
+	}
+	return &Source{layers: layers, merged: merged}
 }
+
+// Merged returns the merged settings.
+func (s *Source) Merged() map[string]any { return s.merged }
 
 // Origin turns a path in the merged settings ("network.natGateways") into
-// the key path that set it: in the overrides if they hold it, else in the
-// defaults if they do, else in the overrides (where a missing key belongs).
+// the key path that set it: in the last layer that holds it, else in the
+// last layer (where a missing key belongs).
 func (s *Source) Origin(path string) string {
 	// Lists are replaced whole: a key of a list's item, even one left out,
 	// belongs to the layer that holds the list.
@@ -64,13 +76,20 @@ func (s *Source) Origin(path string) string {
 	if i := strings.LastIndexByte(path, ']'); i >= 0 {
 		probe = path[:i+1]
 	}
-	if _, ok := Lookup(s.overrides.Settings, probe); ok {
-		return s.overrides.Name + "." + path
+	for i := len(s.layers) - 1; i >= 0; i-- {
+		if _, ok := Lookup(s.layers[i].Settings, probe); ok {
+			return s.layers[i].key(path)
+		}
 	}
-	if _, ok := Lookup(s.defaults.Settings, probe); ok {
-		return s.defaults.Name + "." + path
+	return s.layers[len(s.layers)-1].key(path)
+}
+
+// key names path in layer l.
+func (l Layer) key(path string) string {
+	if l.BuiltIn {
+		return path + " (" + l.Name + ")"
 	}
-	return s.overrides.Name + "." + path
+	return l.Name + "." + path
 }
 
 // Lookup finds path ("a.b[2].c") in settings. Lists are replaced whole,
@@ -106,37 +125,43 @@ func Lookup(settings map[string]any, path string) (any, bool) {
 
 // Decode fills out, a pointer to a struct, from the merged settings,
 // rejecting unknown keys and values of the wrong type. Every error names
-// the key path where the value was set.
+// the key path where the value was set, with list indexes, and the value.
 func (s *Source) Decode(out any) error {
 	var problems []string
-	s.unknownKeys(s.merged, reflect.TypeOf(out).Elem(), "", &problems)
+	s.check(s.merged, reflect.TypeOf(out).Elem(), "", &problems)
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n"))
 	}
 	raw, err := json.Marshal(s.merged)
 	if err != nil {
-		return fmt.Errorf("%s: %w", s.overrides.Name, err)
+		return fmt.Errorf("%s: %w", s.layers[len(s.layers)-1].Name, err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(out); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			value, _ := Lookup(s.merged, typeErr.Field)
-			return fmt.Errorf("%s: %s is not allowed; want %s", s.Origin(typeErr.Field), Describe(value), kind(typeErr.Type))
-		}
-		return fmt.Errorf("%s: %w", s.overrides.Name, err)
+		return fmt.Errorf("%s: %w", s.layers[len(s.layers)-1].Name, err)
 	}
 	return nil
 }
 
-// unknownKeys appends a problem for every key of value that t has no field for.
-func (s *Source) unknownKeys(value any, t reflect.Type, path string, problems *[]string) {
+// check appends a problem for every key of value that t has no field for
+// and for every value that is not of t's JSON type.
+func (s *Source) check(value any, t reflect.Type, path string, problems *[]string) {
+	if t.Kind() == reflect.Pointer {
+		if value == nil {
+			return // absent: the field's own default
+		}
+		t = t.Elem()
+	}
+	wrong := func() {
+		*problems = append(*problems, fmt.Sprintf("%s: %s is not allowed; want %s", s.Origin(path), Describe(value), kind(t)))
+	}
 	switch t.Kind() {
 	case reflect.Struct:
 		m, ok := value.(map[string]any)
 		if !ok {
-			return // a type error, reported by Decode
+			wrong()
+			return
 		}
 		fields := map[string]reflect.Type{}
 		var allowed []string
@@ -149,39 +174,73 @@ func (s *Source) unknownKeys(value any, t reflect.Type, path string, problems *[
 			allowed = append(allowed, name)
 		}
 		sort.Strings(allowed)
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			sub := k
-			if path != "" {
-				sub = path + "." + k
-			}
+		for _, k := range sortedKeys(m) {
+			sub := join(path, k)
 			ft, ok := fields[k]
 			if !ok {
 				*problems = append(*problems, fmt.Sprintf("%s: unknown key; allowed keys here are %s", s.Origin(sub), strings.Join(allowed, ", ")))
 				continue
 			}
-			s.unknownKeys(m[k], ft, sub, problems)
+			s.check(m[k], ft, sub, problems)
+		}
+	case reflect.Map:
+		m, ok := value.(map[string]any)
+		if !ok {
+			wrong()
+			return
+		}
+		for _, k := range sortedKeys(m) {
+			s.check(m[k], t.Elem(), join(path, k), problems)
 		}
 	case reflect.Slice:
 		list, ok := value.([]any)
 		if !ok {
+			wrong()
 			return
 		}
 		for i, item := range list {
-			s.unknownKeys(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), problems)
+			s.check(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), problems)
+		}
+	case reflect.String:
+		if _, ok := value.(string); !ok {
+			wrong()
+		}
+	case reflect.Bool:
+		if _, ok := value.(bool); !ok {
+			wrong()
+		}
+	case reflect.Float64:
+		if _, ok := value.(float64); !ok {
+			wrong()
+		}
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		if n, ok := value.(float64); !ok || n != math.Trunc(n) || math.Abs(n) > 1<<31 {
+			wrong()
 		}
 	}
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // Describe renders a JSON value for an error message.
 func Describe(v any) string {
 	switch v := v.(type) {
 	case nil:
-		return "nothing"
+		return "null"
 	case string:
 		return strconv.Quote(v)
 	case map[string]any:
@@ -197,6 +256,8 @@ func Describe(v any) string {
 // kind names the JSON type that fills a Go type.
 func kind(t reflect.Type) string {
 	switch t.Kind() {
+	case reflect.Pointer:
+		return kind(t.Elem())
 	case reflect.String:
 		return "a string"
 	case reflect.Int, reflect.Int64, reflect.Int32:
@@ -206,8 +267,30 @@ func kind(t reflect.Type) string {
 	case reflect.Bool:
 		return "true or false"
 	case reflect.Slice:
-		return "a list of " + strings.TrimPrefix(kind(t.Elem()), "a ") + "s"
+		return "a list of " + plural(t.Elem())
+	case reflect.Map:
+		return "an object of " + plural(t.Elem())
 	default:
 		return "an object"
+	}
+}
+
+// plural names many values of a Go type: "strings", "objects".
+func plural(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return plural(t.Elem())
+	case reflect.String:
+		return "strings"
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "whole numbers"
+	case reflect.Float64:
+		return "numbers"
+	case reflect.Bool:
+		return "true or false values"
+	case reflect.Slice:
+		return "lists of " + plural(t.Elem())
+	default:
+		return "objects"
 	}
 }

@@ -18,7 +18,7 @@ func settings(t *testing.T, s string) map[string]any {
 
 func source(t *testing.T, defaults, overrides string) *Source {
 	t.Helper()
-	return New(Layer{"defaults", settings(t, defaults)}, Layer{"environments.dev", settings(t, overrides)})
+	return New(Layer{Name: "defaults", Settings: settings(t, defaults)}, Layer{Name: "environments.dev", Settings: settings(t, overrides)})
 }
 
 func TestMerge(t *testing.T) {
@@ -96,8 +96,10 @@ type config struct {
 	Inner struct {
 		Port int `json:"port"`
 	} `json:"inner"`
-	Items []item   `json:"items"`
-	Names []string `json:"names"`
+	Items []item            `json:"items"`
+	Names []string          `json:"names"`
+	Vars  map[string]string `json:"vars"`
+	Size  *int              `json:"size"`
 }
 
 func TestDecode(t *testing.T) {
@@ -117,15 +119,15 @@ func TestDecodeErrors(t *testing.T) {
 		name, defaults, overrides, want string
 	}{
 		{"unknown key in the defaults", `{"title": "t", "titel": "u"}`, `{}`,
-			"defaults.titel: unknown key; allowed keys here are inner, items, names, on, ratio, title"},
+			"defaults.titel: unknown key; allowed keys here are inner, items, names, on, ratio, size, title, vars"},
 		{"unknown keys are all listed, sorted", `{"inner": {"prot": 1}}`, `{"zz": 1, "aa": 2}`,
-			"environments.dev.aa: unknown key; allowed keys here are inner, items, names, on, ratio, title\n" +
+			"environments.dev.aa: unknown key; allowed keys here are inner, items, names, on, ratio, size, title, vars\n" +
 				"defaults.inner.prot: unknown key; allowed keys here are port\n" +
-				"environments.dev.zz: unknown key; allowed keys here are inner, items, names, on, ratio, title"},
+				"environments.dev.zz: unknown key; allowed keys here are inner, items, names, on, ratio, size, title, vars"},
 		{"unknown key in a list item", `{"items": [{"name": "a"}]}`, `{"items": [{"name": "a"}, {"nmae": "b"}]}`,
 			"environments.dev.items[1].nmae: unknown key; allowed keys here are name, size, tags"},
 		{"the json:\"-\" field is no key", `{}`, `{"Env": "x"}`,
-			"environments.dev.Env: unknown key; allowed keys here are inner, items, names, on, ratio, title"},
+			"environments.dev.Env: unknown key; allowed keys here are inner, items, names, on, ratio, size, title, vars"},
 		{"a string for a number", `{"ratio": "half"}`, `{}`,
 			`defaults.ratio: "half" is not allowed; want a number`},
 		{"a number for a whole number", `{}`, `{"inner": {"port": 80.5}}`,
@@ -136,6 +138,22 @@ func TestDecodeErrors(t *testing.T) {
 			"defaults.title: an object is not allowed; want a string"},
 		{"a string for a list", `{"names": "x"}`, `{}`,
 			`defaults.names: "x" is not allowed; want a list of strings`},
+		{"a list item's key keeps its index", `{"items": [{"name": "a"}]}`, `{"items": [{"name": "a"}, {"name": "b", "size": "2"}]}`,
+			`environments.dev.items[1].size: "2" is not allowed; want a whole number`},
+		{"a list item of the defaults is named there", `{"items": [{"name": "a", "size": 1.5}]}`, `{}`,
+			"defaults.items[0].size: 1.5 is not allowed; want a whole number"},
+		{"a string for a list of objects", `{}`, `{"items": "a"}`,
+			`environments.dev.items: "a" is not allowed; want a list of objects`},
+		{"null for a number", `{}`, `{"ratio": null}`,
+			"environments.dev.ratio: null is not allowed; want a number"},
+		{"every problem, not the first", `{"title": 1}`, `{"on": "yes"}`,
+			"environments.dev.on: \"yes\" is not allowed; want true or false\ndefaults.title: 1 is not allowed; want a string"},
+		{"a map value", `{}`, `{"vars": {"A": "1", "B": 2}}`,
+			"environments.dev.vars.B: 2 is not allowed; want a string"},
+		{"a list for a map", `{"vars": ["A=1"]}`, `{}`,
+			"defaults.vars: a list is not allowed; want an object of strings"},
+		{"a pointer's type", `{}`, `{"size": true}`,
+			"environments.dev.size: true is not allowed; want a whole number"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var c config
@@ -147,8 +165,19 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
+// A key of the built-in layer is named as such; a later layer's wins.
+func TestOriginBuiltIn(t *testing.T) {
+	s := New(Layer{Name: "the default", Settings: settings(t, `{"a": 1, "b": 1}`), BuiltIn: true},
+		Layer{Name: "defaults", Settings: settings(t, `{"b": 2}`)}, Layer{Name: "environments.dev", Settings: settings(t, `{}`)})
+	for path, want := range map[string]string{"a": "a (the default)", "b": "defaults.b", "c": "environments.dev.c"} {
+		if got := s.Origin(path); got != want {
+			t.Errorf("Origin(%q) = %q, want %q", path, got, want)
+		}
+	}
+}
+
 func TestDescribe(t *testing.T) {
-	for v, want := range map[any]string{nil: "nothing", "x": `"x"`, 1.5: "1.5", true: "true"} {
+	for v, want := range map[any]string{nil: "null", "x": `"x"`, 1.5: "1.5", true: "true"} {
 		if got := Describe(v); got != want {
 			t.Errorf("Describe(%v) = %q, want %q", v, got, want)
 		}
