@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -657,13 +658,18 @@ func execVariant(t *testing.T) *synthesized {
 // filesystemVariant is staging with a second writable path for beat and a
 // writable root for the migration task (and so the collectstatic task),
 // and (sharing the synthesis) a web service without a health check grace
-// period and plain variables in django.environment.
+// period, plain variables in django.environment and two extra egress
+// rules (compute.extraEgress) for every Django task group.
 func filesystemVariant(t *testing.T) *synthesized {
 	return synthVariant(t, "staging-filesystem", "staging", set(
 		"environments.staging.compute.beat", map[string]any{"writablePaths": []any{"/tmp", "/home/django/.cache"}},
 		"environments.staging.compute.migration", map[string]any{"readonlyRootFilesystem": false},
 		"environments.staging.compute.web.healthCheckGraceSeconds", 0.0,
 		"environments.staging.django.environment", plainVariables,
+		"environments.staging.compute.extraEgress", []any{
+			map[string]any{"port": 587.0, "cidr": "0.0.0.0/0", "description": "SMTP to the mail provider"},
+			map[string]any{"port": 514.0, "protocol": "udp", "cidr": "10.50.0.0/24", "description": "Syslog collector"},
+		},
 	))
 }
 
@@ -784,6 +790,46 @@ func TestReadonlyRootFilesystem(t *testing.T) {
 	} {
 		if readonly, paths := byTask(prefix); readonly != want.readonly || strings.Join(paths, " ") != want.paths {
 			t.Errorf("variant: %s read-only %v with writable %q, want %v with %s", prefix, readonly, paths, want.readonly, want.paths)
+		}
+	}
+}
+
+// A rolling deploy of the web service moves within 45 s once the new task
+// runs: the load balancer judges it healthy after interval × healthy
+// threshold, then the old task drains for the deregistration delay, which
+// still covers the request budget; a task busy for a whole request budget
+// is not judged unhealthy.
+func TestWebRolloutCriticalPath(t *testing.T) {
+	for _, env := range environments {
+		s := synth(t, env)
+		tg := props(byPrefix(t, s.template(t, stacks.ComputeLayer), "AWS::ElasticLoadBalancingV2::TargetGroup", "WebService"))
+		number := func(key string) int {
+			v, ok := tg[key].(float64)
+			if !ok {
+				t.Fatalf("%s: target group %s is %v", env, key, tg[key])
+			}
+			return int(v)
+		}
+		interval, timeout := number("HealthCheckIntervalSeconds"), number("HealthCheckTimeoutSeconds")
+		healthy, unhealthy := number("HealthyThresholdCount"), number("UnhealthyThresholdCount")
+		deregistration := -1
+		for _, a := range asList(tg["TargetGroupAttributes"]) {
+			if a["Key"] == "deregistration_delay.timeout_seconds" {
+				deregistration, _ = strconv.Atoi(a["Value"].(string))
+			}
+		}
+		budget := s.cfg.Compute.Web.RequestBudgetSeconds
+		if interval != 5 || healthy != 2 || timeout >= interval {
+			t.Errorf("%s: health check every %d s (timeout %d s), healthy after %d, want the load balancer's minimum 5 s and 2", env, interval, timeout, healthy)
+		}
+		if deregistration < budget {
+			t.Errorf("%s: deregistration delay %d s, less than the request budget %d s", env, deregistration, budget)
+		}
+		if rollout := interval*healthy + deregistration; rollout > 45 {
+			t.Errorf("%s: rollout critical path %d × %d + %d = %d s, more than 45", env, interval, healthy, deregistration, rollout)
+		}
+		if interval*unhealthy < budget {
+			t.Errorf("%s: unhealthy after %d × %d s, less than the request budget %d s", env, unhealthy, interval, budget)
 		}
 	}
 }

@@ -98,6 +98,9 @@ type Props struct {
 	// DeregistrationDelaySeconds a leaving task keeps serving the requests
 	// it has. Default: 30 (the target group's 300 makes deploys slow).
 	DeregistrationDelaySeconds int
+	// HealthCheck of the target group: how soon a new task takes traffic
+	// and how long a busy one is tolerated. Default: see HealthCheck.
+	HealthCheck HealthCheck
 	// CertificateArn of an ACM certificate in the stack's region: HTTPS on
 	// 443 and HTTP redirected to it. Default: "" (plain HTTP on 80).
 	CertificateArn string
@@ -239,13 +242,14 @@ func New(scope constructs.Construct, id string, props *Props) (*Service, error) 
 			jsii.String("requests without the origin header are refused"))
 	}
 	targets := pattern.TargetGroup()
+	h := p.HealthCheck
 	targets.ConfigureHealthCheck(&awselasticloadbalancingv2.HealthCheck{
 		Path:                    jsii.String(p.HealthCheckPath),
 		HealthyHttpCodes:        jsii.String("200"),
-		Interval:                awscdk.Duration_Seconds(jsii.Number(15)),
-		Timeout:                 awscdk.Duration_Seconds(jsii.Number(5)),
-		HealthyThresholdCount:   jsii.Number(2),
-		UnhealthyThresholdCount: jsii.Number(3),
+		Interval:                awscdk.Duration_Seconds(jsii.Number(h.IntervalSeconds)),
+		Timeout:                 awscdk.Duration_Seconds(jsii.Number(h.TimeoutSeconds)),
+		HealthyThresholdCount:   jsii.Number(h.HealthyThreshold),
+		UnhealthyThresholdCount: jsii.Number(h.UnhealthyThreshold),
 	})
 	targets.SetAttribute(jsii.String("deregistration_delay.timeout_seconds"), jsii.String(strconv.Itoa(p.DeregistrationDelaySeconds)))
 

@@ -31,6 +31,7 @@ func TestTimeoutOrder(t *testing.T) {
 		"deregister":   {func(p *Props) { p.DeregistrationDelaySeconds = 29 }, "DeregistrationDelaySeconds", "29 s must be at least RequestBudgetSeconds (30 s)"},
 		"graceful":     {func(p *Props) { p.Gunicorn.GracefulTimeoutSeconds = 20; p.Task.StopTimeoutSeconds = 45 }, "Gunicorn.GracefulTimeoutSeconds", "20 s must be at least RequestBudgetSeconds (30 s)"},
 		"stop timeout": {func(p *Props) { p.Task.StopTimeoutSeconds = 30 }, "Task.StopTimeoutSeconds", "30 s must be greater than Gunicorn.GracefulTimeoutSeconds (30 s)"},
+		"unhealthy":    {func(p *Props) { p.HealthCheck.UnhealthyThreshold = 5 }, "HealthCheck.UnhealthyThreshold", "25 s must be at least RequestBudgetSeconds (30 s)"},
 	}
 	for label, c := range cases {
 		var p Props
@@ -45,6 +46,37 @@ func TestTimeoutOrder(t *testing.T) {
 
 // Validate reports the value fields, each as a field of Props, and leaves
 // the wiring (Cluster, Task.Image) to New.
+// The defaults put a rolling deploy's critical path (new task healthy,
+// old task drained) within 45 s, and derive the health check from the
+// request budget: interval × unhealthy threshold covers it.
+func TestHealthCheckDefaults(t *testing.T) {
+	cases := []struct {
+		budget, deregister int
+		want               HealthCheck
+		rollout            int
+	}{
+		{0, 0, HealthCheck{IntervalSeconds: 5, TimeoutSeconds: 4, HealthyThreshold: 2, UnhealthyThreshold: 6}, 40},
+		{12, 12, HealthCheck{IntervalSeconds: 5, TimeoutSeconds: 4, HealthyThreshold: 2, UnhealthyThreshold: 3}, 22},
+		{90, 90, HealthCheck{IntervalSeconds: 9, TimeoutSeconds: 4, HealthyThreshold: 2, UnhealthyThreshold: 10}, 108},
+	}
+	for _, c := range cases {
+		p := Props{RequestBudgetSeconds: c.budget, DeregistrationDelaySeconds: c.deregister, Gunicorn: Gunicorn{TimeoutSeconds: 120, GracefulTimeoutSeconds: 100}, IdleTimeoutSeconds: 121, Task: apptask.Props{StopTimeoutSeconds: 115}}
+		p.Gunicorn.KeepaliveSeconds = 122
+		if got := p.withDefaults().HealthCheck; got != c.want {
+			t.Errorf("budget %d: health check %+v, want %+v", c.budget, got, c.want)
+		}
+		if err := p.Validate(); err != nil {
+			t.Errorf("budget %d: the defaults break rules: %v", c.budget, err)
+		}
+		if got := p.RolloutSeconds(); got != c.rollout {
+			t.Errorf("budget %d: rollout %d s, want %d", c.budget, got, c.rollout)
+		}
+	}
+	if got := (&Props{}).RolloutSeconds(); got > 45 {
+		t.Errorf("the default rollout takes %d s, more than 45", got)
+	}
+}
+
 func TestValidate(t *testing.T) {
 	negative, zero := -1.0, 0.0
 	cases := map[string]struct {
@@ -61,6 +93,9 @@ func TestValidate(t *testing.T) {
 		"budget":      {Props{RequestBudgetSeconds: -5}, "djangoweb.Props.RequestBudgetSeconds: -5 is outside 1 to 3600 (seconds the slowest legitimate request takes)"},
 		"health path": {Props{HealthCheckPath: "healthz"}, `djangoweb.Props.HealthCheckPath: "healthz" does not start with /`},
 		"5xx":         {Props{DeploymentAlarms: &DeploymentAlarms{Target5xxPerMinute: &negative}}, "djangoweb.Props.DeploymentAlarms.Target5xxPerMinute: -1 is negative; 0 fails a deployment on the first 5xx"},
+		"interval":    {Props{HealthCheck: HealthCheck{IntervalSeconds: 4, TimeoutSeconds: 2, UnhealthyThreshold: 8}}, "djangoweb.Props.HealthCheck.IntervalSeconds: 4 is outside the load balancer's 5 to 300"},
+		"hc timeout":  {Props{HealthCheck: HealthCheck{TimeoutSeconds: 5}}, "djangoweb.Props.HealthCheck.TimeoutSeconds: 5 is outside 2 to IntervalSeconds - 1 (4)"},
+		"healthy":     {Props{HealthCheck: HealthCheck{HealthyThreshold: 1}}, "djangoweb.Props.HealthCheck.HealthyThreshold: 1 is outside the load balancer's 2 to 10"},
 		"task size":   {Props{Task: apptask.Props{Cpu: 256, MemoryMiB: 4096}}, "djangoweb.Props.Task.Cpu, MemoryMiB: 4096 MiB of memory does not go with cpu 256 on Fargate (see the task size table)"},
 	}
 	for name, c := range cases {

@@ -69,7 +69,10 @@ func TestDefaults(t *testing.T) {
 	template.HasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", map[string]any{"Port": 80, "Protocol": "HTTP"})
 	template.HasResourceProperties("AWS::ElasticLoadBalancingV2::TargetGroup", map[string]any{
 		"HealthCheckPath":            "/healthz",
-		"HealthCheckIntervalSeconds": 15,
+		"HealthCheckIntervalSeconds": 5,
+		"HealthCheckTimeoutSeconds":  4,
+		"HealthyThresholdCount":      2,
+		"UnhealthyThresholdCount":    6,
 		"Matcher":                    map[string]any{"HttpCode": "200"},
 		"TargetGroupAttributes":      tt.ArrayWith(map[string]any{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}),
 	})

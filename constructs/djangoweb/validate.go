@@ -21,6 +21,48 @@ const (
 	MaxTasksLimit = 1000
 )
 
+// HealthCheck is the target group's health check. A rolling deploy's
+// critical path is a new task judged healthy (about IntervalSeconds ×
+// HealthyThreshold after it registers) and then the old one drained
+// (DeregistrationDelaySeconds): see Props.RolloutSeconds.
+type HealthCheck struct {
+	// IntervalSeconds between two checks of a target. Default: 5, the
+	// load balancer's minimum (for a RequestBudgetSeconds above 50, the
+	// least that lets UnhealthyThreshold cover the budget).
+	IntervalSeconds int
+	// TimeoutSeconds a check waits for the answer; less than
+	// IntervalSeconds. Default: 4.
+	TimeoutSeconds int
+	// HealthyThreshold consecutive passes make a new target healthy.
+	// Default: 2, the load balancer's minimum.
+	HealthyThreshold int
+	// UnhealthyThreshold consecutive failures make a target unhealthy;
+	// IntervalSeconds × UnhealthyThreshold must cover RequestBudgetSeconds,
+	// so that a task whose workers are all busy with legitimate slow
+	// requests is not replaced. Default: the least that covers it, at
+	// least 2 (6 for the default budget of 30 s).
+	UnhealthyThreshold int
+}
+
+// Health check limits of an Application Load Balancer's target group.
+const (
+	MinHealthCheckIntervalSeconds = 5
+	MaxHealthCheckIntervalSeconds = 300
+	MinHealthCheckThreshold       = 2
+	MaxHealthCheckThreshold       = 10
+)
+
+// RolloutSeconds is the critical path of a rolling deploy of the web
+// service once the new task is running: the load balancer judges it
+// healthy after HealthCheck.IntervalSeconds × HealthCheck.HealthyThreshold,
+// then ECS deregisters the old task, which drains for
+// DeregistrationDelaySeconds (at least RequestBudgetSeconds, so that no
+// request in flight is cut). With the defaults, 5 × 2 + 30 = 40 s.
+func (props *Props) RolloutSeconds() int {
+	p := props.withDefaults()
+	return p.HealthCheck.IntervalSeconds*p.HealthCheck.HealthyThreshold + p.DeregistrationDelaySeconds
+}
+
 // Validate applies the defaults and checks every field a caller sets from
 // plain values, the nested Task's (but its Image) included, and the order
 // of the timeouts. It leaves out what only a stack can supply (Cluster,
@@ -70,6 +112,20 @@ func (props *Props) withDefaults() Props {
 		if *d.field == 0 {
 			*d.field = d.value
 		}
+	}
+	h := &p.HealthCheck
+	if h.IntervalSeconds == 0 {
+		// The shortest interval whose largest threshold covers the budget.
+		h.IntervalSeconds = max(MinHealthCheckIntervalSeconds, (p.RequestBudgetSeconds+MaxHealthCheckThreshold-1)/MaxHealthCheckThreshold)
+	}
+	if h.TimeoutSeconds == 0 {
+		h.TimeoutSeconds = min(4, h.IntervalSeconds-1)
+	}
+	if h.HealthyThreshold == 0 {
+		h.HealthyThreshold = MinHealthCheckThreshold
+	}
+	if h.UnhealthyThreshold == 0 && h.IntervalSeconds > 0 {
+		h.UnhealthyThreshold = max(MinHealthCheckThreshold, (p.RequestBudgetSeconds+h.IntervalSeconds-1)/h.IntervalSeconds)
 	}
 	if p.HealthCheckGraceSeconds == nil {
 		grace := DefaultHealthCheckGraceSeconds
@@ -146,6 +202,20 @@ func (p *Props) valueProblems() []error {
 	if p.DeregistrationDelaySeconds < 0 || p.DeregistrationDelaySeconds > 3600 {
 		l.Add("djangoweb.Props.DeregistrationDelaySeconds", "%d is outside 0 to 3600", p.DeregistrationDelaySeconds)
 	}
+	if h := p.HealthCheck; h.IntervalSeconds < MinHealthCheckIntervalSeconds || h.IntervalSeconds > MaxHealthCheckIntervalSeconds {
+		l.Add("djangoweb.Props.HealthCheck.IntervalSeconds", "%d is outside the load balancer's %d to %d", h.IntervalSeconds, MinHealthCheckIntervalSeconds, MaxHealthCheckIntervalSeconds)
+	}
+	if h := p.HealthCheck; h.TimeoutSeconds < 2 || h.TimeoutSeconds >= h.IntervalSeconds {
+		l.Add("djangoweb.Props.HealthCheck.TimeoutSeconds", "%d is outside 2 to IntervalSeconds - 1 (%d)", h.TimeoutSeconds, h.IntervalSeconds-1)
+	}
+	for _, t := range []struct {
+		field string
+		value int
+	}{{"HealthyThreshold", p.HealthCheck.HealthyThreshold}, {"UnhealthyThreshold", p.HealthCheck.UnhealthyThreshold}} {
+		if t.value < MinHealthCheckThreshold || t.value > MaxHealthCheckThreshold {
+			l.Add("djangoweb.Props.HealthCheck."+t.field, "%d is outside the load balancer's %d to %d", t.value, MinHealthCheckThreshold, MaxHealthCheckThreshold)
+		}
+	}
 	if p.Task.Port < 1024 || p.Task.Port > 65535 {
 		l.Add("djangoweb.Props.Task.Port", "%d is outside 1024 to 65535 (an unprivileged port: the image runs as a non-root user)", p.Task.Port)
 	}
@@ -191,6 +261,10 @@ func (p *Props) timeoutProblems() []error {
 		"greater than", "otherwise gunicorn closes connections the load balancer still reuses (sporadic 502s)")
 	rule(p.DeregistrationDelaySeconds >= p.RequestBudgetSeconds, "DeregistrationDelaySeconds", p.DeregistrationDelaySeconds, "RequestBudgetSeconds", p.RequestBudgetSeconds,
 		"at least", "otherwise requests in flight are cut when a task leaves the load balancer during a deploy")
+	h := p.HealthCheck
+	rule(h.IntervalSeconds*h.UnhealthyThreshold >= p.RequestBudgetSeconds, "HealthCheck.UnhealthyThreshold", h.IntervalSeconds*h.UnhealthyThreshold,
+		"RequestBudgetSeconds", p.RequestBudgetSeconds, "at least",
+		"IntervalSeconds × UnhealthyThreshold is how long a task may fail its health checks; otherwise a task whose workers are all busy with legitimate slow requests is replaced")
 	rule(g.GracefulTimeoutSeconds >= p.RequestBudgetSeconds, "Gunicorn.GracefulTimeoutSeconds", g.GracefulTimeoutSeconds, "RequestBudgetSeconds", p.RequestBudgetSeconds,
 		"at least", "otherwise requests in flight at SIGTERM are killed")
 	rule(p.Task.StopTimeoutSeconds > g.GracefulTimeoutSeconds, "Task.StopTimeoutSeconds", p.Task.StopTimeoutSeconds, "Gunicorn.GracefulTimeoutSeconds", g.GracefulTimeoutSeconds,

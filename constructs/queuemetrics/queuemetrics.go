@@ -311,7 +311,8 @@ func handlerDir(hash string) (string, error) {
 // from its embedded source written out by handlerDir. The asset is named
 // by a hash of that source (the handler's Go files, its go.mod and
 // go.sum), so a synthesis into a cloud assembly that already holds the
-// build skips it.
+// build skips it, and a synthesis into a fresh one (CI, tests, -o
+// elsewhere) copies the build of the same source from the user's cache.
 func goCode() (awslambda.Code, error) {
 	hash, err := sourceHash()
 	if err != nil {
@@ -327,29 +328,85 @@ func goCode() (awslambda.Code, error) {
 		Bundling: &awscdk.BundlingOptions{
 			// Used only when the local build fails; Go's official image.
 			Image: awscdk.DockerImage_FromRegistry(jsii.String("golang:1.26")),
-			Local: &goBuild{dir: dir},
+			Local: &goBuild{dir: dir, cache: buildCache(hash)},
 		},
 	}), nil
 }
 
-// goBuild is the local bundler of the handler.
-type goBuild struct {
-	dir string // the handler's source, written out
-}
-
-// TryBundle implements awscdk.ILocalBundling.
-func (b *goBuild) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
-	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-tags", "lambda.norpc",
-		"-ldflags=-s -w", "-o", filepath.Join(*outputDir, "bootstrap"), ".")
-	cmd.Dir = b.dir
+// buildArgs are the arguments of the handler's build, after "go", and
+// buildEnv its target and module mode: both are part of the build cache's
+// key.
+var (
+	buildArgs = []string{"build", "-trimpath", "-buildvcs=false", "-tags", "lambda.norpc", "-ldflags=-s -w"}
 	// The handler's go.mod and go.sum name every module it needs; a
 	// -mod=vendor of the app's build does not apply to it.
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=-mod=readonly")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "queuemetrics: building the Lambda handler with the local Go toolchain failed: %v\n%s", err, out)
+	buildEnv = []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=-mod=readonly"}
+)
+
+// buildCache is the file that holds the handler built from the source
+// with hash, in the user's cache directory, or "" when there is none.
+func buildCache(hash string) string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	key := sha256.Sum256([]byte(hash + "\x00" + strings.Join(buildArgs, " ") + "\x00" + strings.Join(buildEnv, " ")))
+	return filepath.Join(dir, "djangocdk", "queuemetrics-build-"+hex.EncodeToString(key[:8]), "bootstrap")
+}
+
+// goBuild is the local bundler of the handler.
+type goBuild struct {
+	dir   string // the handler's source, written out
+	cache string // where a build of the same source is kept; "" for none
+}
+
+// TryBundle implements awscdk.ILocalBundling: it copies the cached build
+// when there is one, else builds the handler and caches the result.
+func (b *goBuild) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
+	out := filepath.Join(*outputDir, "bootstrap")
+	if b.cache != "" && copyFile(b.cache, out) == nil {
+		return jsii.Bool(true)
+	}
+	cmd := exec.Command("go", append(append([]string{}, buildArgs...), "-o", out, ".")...)
+	cmd.Dir = b.dir
+	cmd.Env = append(os.Environ(), buildEnv...)
+	if output, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "queuemetrics: building the Lambda handler with the local Go toolchain failed: %v\n%s", err, output)
 		return jsii.Bool(false)
 	}
+	if b.cache != "" {
+		// A cache that cannot be written costs the next synthesis a build, nothing else.
+		if err := os.MkdirAll(filepath.Dir(b.cache), 0o755); err == nil {
+			_ = copyFile(out, b.cache)
+		}
+	}
 	return jsii.Bool(true)
+}
+
+// copyFile copies the executable src to dst through a temporary file
+// renamed into place, so that a reader never sees half a file.
+func copyFile(src, dst string) error {
+	body, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".bootstrap-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(body); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o755); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), dst)
 }
 
 func (props *Props) withDefaults() (Props, error) {

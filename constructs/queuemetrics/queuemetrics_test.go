@@ -1,6 +1,7 @@
 package queuemetrics
 
 import (
+	"bytes"
 	"fmt"
 	"github.com/djangocdk/djangocdk/constructs/internal/templatetest"
 	"os"
@@ -77,17 +78,24 @@ func (f *fixture) newQueueMetrics(t *testing.T) *QueueMetrics {
 	return q
 }
 
-// The handler's build directory holds its embedded source as a module of
-// its own: its Go files without the tests, go.mod and go.sum.
-func TestHandlerDirHoldsTheHandler(t *testing.T) {
+// writtenHandler returns the hash of the handler's source and the
+// directory handlerDir writes it to.
+func writtenHandler(t *testing.T) (hash, dir string) {
+	t.Helper()
 	hash, err := sourceHash()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, err := handlerDir(hash)
-	if err != nil {
+	if dir, err = handlerDir(hash); err != nil {
 		t.Fatal(err)
 	}
+	return hash, dir
+}
+
+// The handler's build directory holds its embedded source as a module of
+// its own: its Go files without the tests, go.mod and go.sum.
+func TestHandlerDirHoldsTheHandler(t *testing.T) {
+	hash, dir := writtenHandler(t)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -353,4 +361,41 @@ func TestIsAConstruct(t *testing.T) {
 		})
 		tmpl.HasResourceProperties(jsii.String("AWS::ECS::Cluster"), map[string]any{"Tags": assertions.Match_Absent()})
 	})
+}
+
+// A synthesis into a fresh cloud assembly copies the handler from the
+// user's cache when a build of the same inputs is there: the second
+// bundling below succeeds with no Go toolchain on PATH.
+func TestHandlerBuildIsCached(t *testing.T) {
+	if os.Getenv("GOCACHE") == "" {
+		// Keep Go's own build cache where it is: a cold one costs minutes.
+		if dir, err := os.UserCacheDir(); err == nil {
+			t.Setenv("GOCACHE", filepath.Join(dir, "go-build"))
+		}
+	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	hash, dir := writtenHandler(t)
+	cache := buildCache(hash)
+	if !strings.HasPrefix(cache, os.Getenv("XDG_CACHE_HOME")) {
+		t.Fatalf("cache %q is not under XDG_CACHE_HOME", cache)
+	}
+	first, second := t.TempDir(), t.TempDir()
+	if !*(&goBuild{dir: dir, cache: cache}).TryBundle(&first, nil) {
+		t.Fatal("building the handler failed")
+	}
+	t.Setenv("PATH", "")
+	if !*(&goBuild{dir: dir, cache: cache}).TryBundle(&second, nil) {
+		t.Fatal("bundling without a toolchain failed: the cached build was not used")
+	}
+	built, err := os.ReadFile(filepath.Join(first, "bootstrap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied, err := os.ReadFile(filepath.Join(second, "bootstrap"))
+	if err != nil || !bytes.Equal(built, copied) {
+		t.Fatalf("the cached handler differs from the build (%v)", err)
+	}
+	if info, err := os.Stat(filepath.Join(second, "bootstrap")); err != nil || info.Mode().Perm()&0o100 == 0 {
+		t.Errorf("the copied handler is not executable (%v)", err)
+	}
 }

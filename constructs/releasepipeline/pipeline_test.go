@@ -148,6 +148,7 @@ func TestDefaults(t *testing.T) {
 		tmpl.HasResourceProperties(jsii.String("AWS::CodePipeline::Pipeline"), map[string]any{"PipelineType": "V2", "ExecutionMode": "QUEUED"})
 		tmpl.HasResourceProperties(jsii.String("AWS::CodePipeline::Pipeline"), stages("Source", "Build", "Release"))
 		project(tmpl, "ReleaseBuild", map[string]any{
+			"Cache": map[string]any{"Type": "LOCAL", "Modes": []any{"LOCAL_DOCKER_LAYER_CACHE"}},
 			"Environment": assertions.Match_ObjectLike(&map[string]any{
 				"Image": "aws/codebuild/amazonlinux-x86_64-standard:5.0", "PrivilegedMode": true,
 				"EnvironmentVariables": assertions.Match_ArrayWith(&[]any{

@@ -230,6 +230,11 @@ func New(scope constructs.Construct, id string, props *Props) (*Pipeline, error)
 		Logging:       &awscodebuild.LoggingOptions{CloudWatch: &awscodebuild.CloudWatchLoggingOptions{LogGroup: logGroup("Build")}},
 		Timeout:       awscdk.Duration_Hours(jsii.Number(2)),
 		BuildSpec:     awscodebuild.BuildSpec_FromObject(&buildSpec),
+		// The Docker daemon's layers (the buildx builder's image, the base
+		// layers the migrations check pulls) stay on the build host for the
+		// next build that lands there; the image's own layers come from the
+		// registry cache (build.sh's buildcache tag) whatever the host.
+		Cache: awscodebuild.Cache_Local(awscodebuild.LocalCacheMode_DOCKER_LAYER),
 	})
 	p.grantBuild(build)
 
