@@ -2,8 +2,9 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -22,7 +23,7 @@ func TestNoNestedStackOutputs(t *testing.T) {
 			readJSON(t, filepath.Join(s.outdir, name+".template.json"), &tmpl)
 			for _, section := range []string{"Resources", "Outputs", "Conditions", "Rules"} {
 				entries, _ := tmpl[section].(map[string]any)
-				for _, id := range sortedKeys(entries) {
+				for _, id := range slices.Sorted(maps.Keys(entries)) {
 					for _, path := range nestedStackOutputs(entries[id], section+"/"+id, nil) {
 						t.Errorf("%s: %s: Fn::GetStackOutput nested in %s", name, path.at, strings.Join(path.in, " > "))
 					}
@@ -46,7 +47,7 @@ func nestedStackOutputs(node any, path string, fns []string) []nestedStackOutput
 	var found []nestedStackOutput
 	switch n := node.(type) {
 	case map[string]any:
-		for _, key := range sortedKeys(n) {
+		for _, key := range slices.Sorted(maps.Keys(n)) {
 			if key == "Fn::GetStackOutput" && len(fns) > 0 {
 				found = append(found, nestedStackOutput{at: path, in: fns})
 			}
@@ -62,13 +63,4 @@ func nestedStackOutputs(node any, path string, fns []string) []nestedStackOutput
 		}
 	}
 	return found
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -174,7 +176,7 @@ func (s *Source) check(value any, t reflect.Type, path string, problems *[]strin
 			allowed = append(allowed, name)
 		}
 		sort.Strings(allowed)
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			sub := join(path, k)
 			ft, ok := fields[k]
 			if !ok {
@@ -189,7 +191,7 @@ func (s *Source) check(value any, t reflect.Type, path string, problems *[]strin
 			wrong()
 			return
 		}
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			s.check(m[k], t.Elem(), join(path, k), problems)
 		}
 	case reflect.Slice:
@@ -225,15 +227,6 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Describe renders a JSON value for an error message.
