@@ -2,7 +2,6 @@ package stacks
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -101,7 +100,7 @@ func (b *computeBuild) web(p Process) (awsecs.FargateService, error) {
 }
 
 func (b *computeBuild) worker(p Process) (awsecs.FargateService, error) {
-	q := b.cfg.Compute.Queues[slices.IndexFunc(b.cfg.Compute.Queues, func(q QueueConfig) bool { return q.Name == p.Queue })]
+	q := b.cfg.Compute.Queues[p.index]
 	props := b.cfg.queueProps(q)
 	props.Cluster, props.Task, props.BacklogPerTask = b.out.Cluster, b.wired(props.Task), b.out.QueueMetrics.BacklogPerTask(q.Name)
 	props.QueueDepth, props.RunningTasks = b.out.QueueMetrics.QueueDepth(q.Name), b.out.QueueMetrics.RunningTasks(q.Name)
@@ -160,12 +159,7 @@ func (b *computeBuild) migration(p Process) error {
 // kind's security group; it shares its state machine's ARN for the
 // Operations stack's alarm and dashboard.
 func (b *computeBuild) job(p Process) error {
-	var j JobConfig
-	for _, job := range b.cfg.Compute.Jobs {
-		if job.Name == p.Job {
-			j = job
-		}
-	}
+	j := b.cfg.Compute.Jobs[p.index]
 	task := b.wired(b.cfg.taskProps(p.tracingService(), p.Task))
 	task.Family = b.cfg.StackName(p.Name)
 	job, err := scheduledjob.New(b.stack, "Job-"+j.Name, &scheduledjob.Props{

@@ -48,6 +48,9 @@ type Process struct {
 	Job string
 	// Task sizes its task.
 	Task TaskConfig
+
+	// index is a worker's entry in compute.queues, a job's in compute.jobs.
+	index int
 }
 
 // Service reports whether p runs as an ECS service, which each release
@@ -74,17 +77,17 @@ func (c *Config) Processes() []Process {
 		}},
 		{Name: "beat", Kind: BeatKind, Task: c.Compute.Beat},
 	}
-	for _, q := range c.Compute.Queues {
-		processes = append(processes, Process{Name: "worker-" + q.Name, Kind: WorkerKind, Queue: q.Name, Task: TaskConfig{
+	for i, q := range c.Compute.Queues {
+		processes = append(processes, Process{Name: "worker-" + q.Name, Kind: WorkerKind, Queue: q.Name, index: i, Task: TaskConfig{
 			Cpu: q.Cpu, MemoryMiB: q.MemoryMiB, Command: q.Command,
 			ReadonlyRootFilesystem: q.ReadonlyRootFilesystem, WritablePaths: q.WritablePaths,
 		}})
 	}
 	m := c.Compute.Migration
 	processes = append(processes, Process{Name: "migrate", Kind: MigrationKind, Task: m})
-	for _, j := range c.Compute.Jobs {
+	for i, j := range c.Compute.Jobs {
 		cpu, memory := j.size(m)
-		processes = append(processes, Process{Name: "job-" + j.Name, Kind: JobKind, Job: j.Name, Task: TaskConfig{
+		processes = append(processes, Process{Name: "job-" + j.Name, Kind: JobKind, Job: j.Name, index: i, Task: TaskConfig{
 			Cpu: cpu, MemoryMiB: memory, Command: j.Command,
 			ReadonlyRootFilesystem: m.ReadonlyRootFilesystem, WritablePaths: m.WritablePaths,
 		}})
