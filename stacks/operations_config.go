@@ -1,12 +1,6 @@
 package stacks
 
-import (
-	"fmt"
-	"maps"
-	"reflect"
-	"slices"
-	"strings"
-)
+import "fmt"
 
 // OperationsConfig configures the alarms, their topic and the dashboard.
 type OperationsConfig struct {
@@ -36,14 +30,6 @@ func (o *OperationsConfig) validate(v *validator) {
 	for i, email := range o.AlarmEmails {
 		if !emailPattern.MatchString(email) {
 			v.fail(fmt.Sprintf("operations.alarmEmails[%d]", i), "%q is not an email address", email)
-		}
-	}
-	// The thresholds' ranges are monitoring.Thresholds.Validate's
-	// (validateProps); a 0 there would read as "the default".
-	thresholds := reflect.ValueOf(o.thresholds())
-	for _, field := range slices.Sorted(maps.Keys(thresholdKeys)) {
-		if key := thresholdKeys[field]; thresholds.FieldByName(strings.TrimPrefix(field, "Thresholds.")).Float() == 0 {
-			v.fail(key, "0 is not allowed; the construct would read it as \"use my default\", so give the number you mean")
 		}
 	}
 }

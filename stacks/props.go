@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/djangocdk/djangocdk/constructs/apptask"
@@ -252,11 +255,12 @@ func (c *Config) validateProps(v *validator) {
 // target5xxPerMinute, sampleRatio, rotationDays or snapshotRetentionDays,
 // the field keeps it.)
 func (c *Config) noZeroDefaults(v *validator) {
-	w, d, k, s := c.Compute.Web, c.Database, c.Cache, c.Storage
-	keys := []struct {
+	type keyValue struct {
 		key   string
 		value float64
-	}{
+	}
+	w, d, k, s := c.Compute.Web, c.Database, c.Cache, c.Storage
+	keys := []keyValue{
 		{"compute.web.cpu", float64(w.Cpu)}, {"compute.web.memoryMiB", float64(w.MemoryMiB)}, {"compute.web.port", float64(w.Port)},
 		{"compute.web.maxTasks", float64(w.MaxTasks)},
 		{"compute.web.requestBudgetSeconds", float64(w.RequestBudgetSeconds)}, {"compute.web.albIdleTimeoutSeconds", float64(w.AlbIdleTimeoutSeconds)},
@@ -276,11 +280,13 @@ func (c *Config) noZeroDefaults(v *validator) {
 	}
 	for i, q := range c.Compute.Queues {
 		prefix := fmt.Sprintf("compute.queues[%d].", i)
-		keys = append(keys, []struct {
-			key   string
-			value float64
-		}{{prefix + "concurrency", float64(q.Concurrency)}, {prefix + "cpu", float64(q.Cpu)}, {prefix + "memoryMiB", float64(q.MemoryMiB)},
+		keys = append(keys, []keyValue{{prefix + "concurrency", float64(q.Concurrency)}, {prefix + "cpu", float64(q.Cpu)}, {prefix + "memoryMiB", float64(q.MemoryMiB)},
 			{prefix + "maxTasks", float64(q.MaxTasks)}, {prefix + "stopTimeoutSeconds", float64(q.StopTimeoutSeconds)}}...)
+	}
+	// The alarm thresholds, through their one mapping (thresholdKeys).
+	thresholds := reflect.ValueOf(c.Operations.thresholds())
+	for _, field := range slices.Sorted(maps.Keys(thresholdKeys)) {
+		keys = append(keys, keyValue{thresholdKeys[field], thresholds.FieldByName(strings.TrimPrefix(field, "Thresholds.")).Float()})
 	}
 	for _, k := range keys {
 		if k.value == 0 {
