@@ -11,9 +11,12 @@ import (
 )
 
 // dataVariant is staging with the switches the shipped environments leave
-// off: RDS Proxy, password rotation and cache cluster mode.
+// off: RDS Proxy, password rotation and cache cluster mode; it is
+// computeVariant too (a public load balancer with a certificate).
 func dataVariant(t *testing.T) *synthesized {
 	return synthVariant(t, "staging-variant", "staging", set(
+		"environments.staging.compute.web.certificateArn", testCertificate,
+		"environments.staging.compute.web.publicAlb", true,
 		"environments.staging.database.proxy", true,
 		"environments.staging.database.rotationDays", 30.0,
 		"environments.staging.cache.clusterMode", true,

@@ -204,28 +204,34 @@ func TestPublicLoadBalancer(t *testing.T) {
 	}
 }
 
+// The versions of the origin secret in originRotation: the new one first.
+const newOriginVersion, oldOriginVersion = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0", "9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0"
+
+// originRotation is the edit of cdk.json that puts CloudFront's origin
+// over TLS, with a rotation of the origin secret in progress; it is part of
+// filesystemVariant.
+var originRotation = []any{
+	"environments.staging.compute.web.certificateArn", testCertificate,
+	"environments.staging.compute.web.originDomainName", "origin.staging.example.com",
+	"environments.staging.compute.web.originSecretVersions", []any{newOriginVersion, oldOriginVersion},
+}
+
 // TestCloudFrontToDjangoOverTLS: with a certificate and an origin name,
-// CloudFront reaches the load balancer over HTTPS on 443 only.
-// TestCloudFrontToDjangoOverTLS checks the origin over TLS (as staging
-// ships it) and a rotation of the origin secret in progress: CloudFront
-// sends the new version, the listener accepts the new and the old.
+// CloudFront reaches the load balancer over HTTPS on 443 only; during a
+// rotation of the origin secret CloudFront sends the new version and the
+// listener accepts the new and the old (originRotation).
 func TestCloudFrontToDjangoOverTLS(t *testing.T) {
-	const newVersion, oldVersion = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0", "9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0"
-	s := synthVariant(t, "staging-origin-rotation", "staging", set(
-		"environments.staging.compute.web.certificateArn", testCertificate,
-		"environments.staging.compute.web.originDomainName", "origin.staging.example.com",
-		"environments.staging.compute.web.originSecretVersions", []any{newVersion, oldVersion},
-	))
+	s := filesystemVariant(t)
 	config := distribution(t, s.template(t, stacks.FrontendLayer), "web")
 	origin := originOf(t, config, behaviors(config)["/api/*"])
-	if header := jsonOf(origin["OriginCustomHeaders"]); !strings.Contains(header, ":SecretString:::"+newVersion+"}}") || strings.Contains(header, oldVersion) {
+	if header := jsonOf(origin["OriginCustomHeaders"]); !strings.Contains(header, ":SecretString:::"+newOriginVersion+"}}") || strings.Contains(header, oldOriginVersion) {
 		t.Errorf("CloudFront does not send the new version of the origin secret: %s", header)
 	}
 	var condition string
 	for _, rule := range resources(s.template(t, stacks.ComputeLayer), "AWS::ElasticLoadBalancingV2::ListenerRule") {
 		condition += jsonOf(props(rule)["Conditions"])
 	}
-	if !strings.Contains(condition, ":SecretString:::"+newVersion+"}}") || !strings.Contains(condition, ":SecretString:::"+oldVersion+"}}") {
+	if !strings.Contains(condition, ":SecretString:::"+newOriginVersion+"}}") || !strings.Contains(condition, ":SecretString:::"+oldOriginVersion+"}}") {
 		t.Errorf("the listener does not accept both versions during the rotation: %s", condition)
 	}
 	if origin["DomainName"] != "origin.staging.example.com" || !strings.Contains(jsonOf(origin["CustomOriginConfig"]), `"OriginProtocolPolicy":"https-only"`) ||
