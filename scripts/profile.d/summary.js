@@ -1,0 +1,42 @@
+// Prints where a V8 CPU profile of the jsii kernel spent its time: each
+// phase's inclusive time (a sample counts once per phase however deep the
+// phase's function recurses), then the functions with the most self time.
+"use strict";
+const profile = JSON.parse(require("fs").readFileSync(process.argv[2]));
+const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+const parent = new Map();
+for (const n of profile.nodes) for (const c of n.children || []) parent.set(c, n.id);
+const time = new Map();
+profile.samples.forEach((id, i) => time.set(id, (time.get(id) || 0) + (profile.timeDeltas[i] || 0)));
+const ms = (us) => (us / 1000).toFixed(0).padStart(6) + " ms";
+const phases = [
+	["template validation: engine start", "_singletonInstance"],
+	["template validation: templates", "doInvokeValidationPlugins"],
+	["synthesis (validation included)", "synth"],
+	["aspects (cdk-nag's rules)", "invokeAspectsV2"],
+	["module loading", "require"],
+	["construct creation (jsii create)", "_Kernel_create"],
+	["waiting for the Go app", "readSync"],
+	["garbage collection", "(garbage collector)"],
+];
+const inclusive = new Map();
+const self = new Map();
+let total = 0;
+for (const [id, t] of time) {
+	total += t;
+	const frame = nodes.get(id).callFrame;
+	const where = frame.url.startsWith("wasm") ? "wasm (the validation engine)" : `${frame.functionName || "(anonymous)"} ${frame.url.replace(/.*\/node_modules\//, "")}`;
+	self.set(where, (self.get(where) || 0) + t);
+	const seen = new Set();
+	for (let x = id; x !== undefined; x = parent.get(x)) {
+		const name = nodes.get(x).callFrame.functionName;
+		if (!seen.has(name)) {
+			seen.add(name);
+			inclusive.set(name, (inclusive.get(name) || 0) + t);
+		}
+	}
+}
+console.log(`${ms(total)}  the kernel's main thread in all`);
+for (const [label, fn] of phases) console.log(`${ms(inclusive.get(fn) || 0)}  ${label}`);
+console.log("self time, top 10:");
+for (const [where, t] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`${ms(t)}  ${where}`);
