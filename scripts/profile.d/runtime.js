@@ -11,11 +11,11 @@
 const { spawn } = require("child_process");
 const kernel = spawn(process.execPath, [...process.execArgv, "--cpu-prof", "--cpu-prof-dir=" + process.env.PROFILE_DIR,
 	"--cpu-prof-interval", "200", "--preserve-symlinks", process.env.PROGRAM], { stdio: ["ignore", "pipe", "pipe", "pipe"] });
-kernel.on("exit", (code) => {
+kernel.on("exit", (code, signal) => {
 	// The kernel has written its profile: say so to scripts/profile, which
 	// the app does not wait for.
 	require("fs").writeFileSync(process.env.PROFILE_DIR + "/done", "");
-	process.exit(code ?? 0);
+	process.exit(signal ? 1 : code);
 });
 const relay = (key) => (data) => console.error(JSON.stringify({ [key]: Buffer.from(data).toString("base64") }));
 kernel.stdout.on("data", relay("stdout"));
@@ -25,4 +25,5 @@ const channel = kernel.stdio[3];
 process.stdin.pipe(channel, { end: false });
 process.stdin.on("end", () => channel.write('{"exit":0}\n'));
 channel.on("data", (data) => process.stdout.write(data));
+channel.on("error", () => {}); // the kernel may be gone: its exit says how
 process.stdout.on("error", () => {}); // the app may be gone
