@@ -89,18 +89,14 @@ func TestReadmeCommandsTheCLIAccepts(t *testing.T) {
 			t.Errorf("README: %q: the pinned CLI has no command %q", m[0], command)
 			continue
 		}
+		accepted := func(name string) bool { return known[name] || global[name] }
 		for _, arg := range args {
 			if !strings.HasPrefix(arg, "-") {
 				continue
 			}
 			name, _, _ := strings.Cut(arg, "=")
-			if known[name] || global[name] { // --no-color is an option of its own
-				continue
-			}
-			if negated, ok := strings.CutPrefix(name, "--no-"); ok {
-				name = "--" + negated
-			}
-			if !known[name] && !global[name] {
+			negated, isNegation := strings.CutPrefix(name, "--no-") // --no-color is an option of its own
+			if !accepted(name) && !(isNegation && accepted("--"+negated)) {
 				t.Errorf("README: %q: cdk %s has no option %s", m[0], command, name)
 			}
 		}

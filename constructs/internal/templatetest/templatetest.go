@@ -113,14 +113,16 @@ func FromStack(t *testing.T, stack awscdk.Stack) *Template {
 // Must runs f and turns a panic (a failed assertion) into t.Fatalf.
 func Must(t *testing.T, f func()) {
 	t.Helper()
-	failed := func() (failure any) {
-		defer func() { failure = recover() }()
-		f()
-		return nil
-	}()
-	if failed != nil {
-		t.Fatalf("%v", failed)
+	if failure := recovered(f); failure != nil {
+		t.Fatalf("%v", failure)
 	}
+}
+
+// recovered runs f and returns what it panicked with, or nil.
+func recovered(f func()) (failure any) {
+	defer func() { failure = recover() }()
+	f()
+	return nil
 }
 
 // Assert runs checks on stack's template, as aws-cdk-lib's tests do with

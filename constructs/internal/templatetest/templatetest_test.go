@@ -25,14 +25,9 @@ func TestValidationFollowsTheVariable(t *testing.T) {
 		Properties: &map[string]any{"NoSuchProperty": "x"},
 	})
 	var err error
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				err = fmt.Errorf("%v", r)
-			}
-		}()
-		app.Synth(nil)
-	}()
+	if failure := recovered(func() { app.Synth(nil) }); failure != nil {
+		err = fmt.Errorf("%v", failure)
+	}
 	value := os.Getenv(ValidationVariable)
 	if validated := value != "false"; validated != (err != nil) {
 		t.Fatalf("%s=%q: synthesis of an invalid template: %v", ValidationVariable, value, err)
