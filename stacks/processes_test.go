@@ -3,6 +3,8 @@ package stacks
 import (
 	"reflect"
 	"testing"
+
+	_ "github.com/djangocdk/djangocdk/internal/fastnode" // jsii's runtime from .build: none left in TMPDIR
 )
 
 // TestProcesses checks that the processes are described once, from config:

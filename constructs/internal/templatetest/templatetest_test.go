@@ -35,7 +35,7 @@ func TestValidationFollowsTheVariable(t *testing.T) {
 	if err == nil {
 		return
 	}
-	report, readErr := os.ReadFile(filepath.Join(outdir(), "validation-report.json"))
+	report, readErr := os.ReadFile(filepath.Join(*app.Outdir(), "validation-report.json"))
 	if !strings.Contains(err.Error(), "Validation failed") || readErr != nil || !strings.Contains(string(report), "NoSuchProperty") {
 		t.Errorf("synthesis failed with %v, and the validation report (%v) does not name the property", err, readErr)
 	}
