@@ -58,21 +58,33 @@ func (a *cdkApp) write(path, body string, mode os.FileMode) {
 	}
 }
 
-// run runs scripts/cdk-app with JSII_NODE=node, no JSII_RUNTIME and env,
-// and returns its standard output and standard error and the number of
-// builds so far.
-func (a *cdkApp) run(env ...string) (stdout, stderr string, builds int) {
-	a.t.Helper()
+// command is scripts/cdk-app with the fake go, JSII_NODE=node, no
+// JSII_RUNTIME and env.
+func (a *cdkApp) command(env ...string) *exec.Cmd {
 	cmd := exec.Command("sh", filepath.Join(a.module, "scripts", "cdk-app"))
 	cmd.Env = append(os.Environ(), "PATH="+a.bin+string(os.PathListSeparator)+os.Getenv("PATH"), "JSII_NODE=node", "JSII_RUNTIME=")
 	cmd.Env = append(cmd.Env, env...)
+	return cmd
+}
+
+// count returns how many times the fake go logged to log ("builds",
+// "lists").
+func (a *cdkApp) count(log string) int {
+	logged, _ := os.ReadFile(filepath.Join(a.bin, log))
+	return strings.Count(string(logged), "\n")
+}
+
+// run runs the command with env and returns its standard output and
+// standard error and the number of builds so far.
+func (a *cdkApp) run(env ...string) (stdout, stderr string, builds int) {
+	a.t.Helper()
+	cmd := a.command(env...)
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
 		a.t.Fatalf("cdk-app: %v: %s%s", err, out.String(), errOut.String())
 	}
-	logged, _ := os.ReadFile(filepath.Join(a.bin, "builds"))
-	return strings.TrimSpace(out.String()), errOut.String(), strings.Count(string(logged), "build")
+	return strings.TrimSpace(out.String()), errOut.String(), a.count("builds")
 }
 
 // scripts/cdk-app builds the app only when a file of the module or a Go
@@ -130,10 +142,6 @@ func TestCdkAppStartsJsiiRuntimeFromBuild(t *testing.T) {
 	if bash, err := exec.LookPath("bash"); err == nil {
 		shell = bash // the user's shell, not sh
 	}
-	count := func(log string) int {
-		logged, _ := os.ReadFile(filepath.Join(a.bin, log))
-		return strings.Count(string(logged), "\n")
-	}
 	// runtime writes the runtime of version into dir, read-only as in the
 	// module cache, has go list name dir (listed) and go.mod require
 	// version: a source change, so the next run builds.
@@ -158,7 +166,7 @@ func TestCdkAppStartsJsiiRuntimeFromBuild(t *testing.T) {
 		if wantRuntime != "" {
 			want += "\n" + wantRuntime
 		}
-		lists := count("lists")
+		lists := a.count("lists")
 		if out != want || (builds > lastBuilds) != wantBuild || (lists > lastLists) != wantList {
 			t.Fatalf("cdk-app printed %q (stderr %q), built: %v, asked go list: %v; want %q, %v, %v",
 				out, errOut, builds > lastBuilds, lists > lastLists, want, wantBuild, wantList)
@@ -178,9 +186,7 @@ func TestCdkAppStartsJsiiRuntimeFromBuild(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cmd := exec.Command("sh", filepath.Join(module, "scripts", "cdk-app"))
-			cmd.Env = append(os.Environ(), "PATH="+a.bin+string(os.PathListSeparator)+os.Getenv("PATH"), "JSII_NODE=node", "JSII_RUNTIME=", "SHELL="+shell)
-			out, err := cmd.CombinedOutput()
+			out, err := a.command("SHELL=" + shell).CombinedOutput()
 			outs[i] = fmt.Sprint(err, ": ", strings.TrimSpace(string(out)))
 		}()
 	}
@@ -193,7 +199,7 @@ func TestCdkAppStartsJsiiRuntimeFromBuild(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(module, ".build", "jsii-runtime*", "*")); len(left) != 2 {
 		t.Errorf(".build/jsii-runtime*: %q, want one copy (bin, launch)", left)
 	}
-	lastBuilds, lastLists = count("builds"), count("lists")
+	lastBuilds, lastLists = a.count("builds"), a.count("lists")
 	check("runtime v1.0.0 "+copied("v1.0.0"), false, false) // the copy, found from go.mod without go list
 	if out, _ := exec.Command("find", filepath.Join(module, ".build"), "!", "-perm", "-u+w").Output(); len(out) > 0 {
 		t.Errorf("read-only in the copy (the next build could not remove it): %s", out)
