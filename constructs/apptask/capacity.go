@@ -29,19 +29,20 @@ func CapacityStrategy(spot bool) *[]*awsecs.CapacityProviderStrategy {
 // priority runs after the default one). An imported cluster has no
 // association in the stack.
 func DependOnCapacityProviders(service awsecs.BaseService, cluster awsecs.ICluster) {
-	awscdk.Aspects_Of(service).Add(&associationDependency{service: service, cluster: cluster},
+	awscdk.Aspects_Of(service).Add(&associationDependency{service: service, path: *service.Node().Path(), cluster: cluster},
 		&awscdk.AspectOptions{Priority: awscdk.AspectPriority_READONLY()})
 }
 
 // associationDependency is the aspect of DependOnCapacityProviders.
 type associationDependency struct {
 	service awsecs.BaseService
+	path    string // the service's, read once: the aspect visits each construct under it
 	cluster awsecs.ICluster
 }
 
 // Visit adds the dependency when it visits the service itself.
 func (a *associationDependency) Visit(node constructs.IConstruct) {
-	if *node.Node().Path() != *a.service.Node().Path() {
+	if *node.Node().Path() != a.path {
 		return
 	}
 	for _, child := range *a.cluster.Node().Children() {
