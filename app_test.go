@@ -367,6 +367,29 @@ func TestStacks(t *testing.T) {
 	}
 }
 
+// TestAssemblyHasNoKernelTraces checks that the cloud assembly records
+// neither the resources' creation stack traces nor the annotations': in a
+// Go app they are jsii kernel frames under a temporary directory, which
+// made every synthesis's metadata differ.
+func TestAssemblyHasNoKernelTraces(t *testing.T) {
+	s := synth(t, "dev")
+	files, err := filepath.Glob(filepath.Join(s.outdir, "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no JSON files in %s (%v)", s.outdir, err)
+	}
+	for _, file := range files {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, trace := range []string{"jsii-kernel-", `"aws:cdk:creationStack"`} {
+			if bytes.Contains(raw, []byte(trace)) {
+				t.Errorf("%s records stack traces (%s)", filepath.Base(file), trace)
+			}
+		}
+	}
+}
+
 // TestNag checks that cdk-nag's AwsSolutions pack ran on every stack and
 // left no unsuppressed error.
 func TestNag(t *testing.T) {

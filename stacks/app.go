@@ -3,6 +3,7 @@ package stacks
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strings"
 
@@ -17,19 +18,19 @@ import (
 // (-c) overrides them.
 func FeatureFlags() map[string]any { return featureflags.Map() }
 
-// NewApp returns a CDK app whose context starts with FeatureFlags, then
+// NewApp returns a CDK app whose context starts with FeatureFlags and
+// stack traces off (they would name jsii's temporary directory), then
 // props.Context (nil props: none): the CDK CLI's context (cdk.json and -c)
-// is set after both and overrides them.
+// is set after all of them and overrides them.
 func NewApp(props *awscdk.AppProps) awscdk.App {
 	p := awscdk.AppProps{}
 	if props != nil {
 		p = *props
 	}
 	context := FeatureFlags()
+	maps.Copy(context, featureflags.NoStackTraces())
 	if p.Context != nil {
-		for k, v := range *p.Context {
-			context[k] = v
-		}
+		maps.Copy(context, *p.Context)
 	}
 	p.Context = &context
 	return awscdk.NewApp(&p)

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/djangocdk/djangocdk/internal/featureflags"
 )
 
 func main() {
@@ -27,7 +28,9 @@ func main() {
 		}
 		count = n
 	}
-	app := awscdk.NewApp(nil)
+	// The app's stack traces are off (stacks.NewApp): the floor's too.
+	context := featureflags.NoStackTraces()
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &context})
 	stack := awscdk.NewStack(app, jsii.String("BenchFloor"), nil)
 	for i := range count {
 		awss3.NewBucket(stack, jsii.String(fmt.Sprintf("Bucket%d", i)), &awss3.BucketProps{
