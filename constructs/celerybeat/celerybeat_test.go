@@ -115,10 +115,7 @@ func TestSpotWithPublicIP(t *testing.T) {
 		t.Fatal(err)
 	}
 	template := tt.FromStack(t, stack)
-	var association string
-	for id := range template.Resources("AWS::ECS::ClusterCapacityProviderAssociations") {
-		association = id
-	}
+	association := template.ID("AWS::ECS::ClusterCapacityProviderAssociations")
 	template.HasResource("AWS::ECS::Service", map[string]any{
 		"Properties": map[string]any{
 			"CapacityProviderStrategy": []any{map[string]any{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}},

@@ -118,14 +118,7 @@ func newWorker(t *testing.T, edit func(*Props)) *tt.Template {
 
 func TestDefaults(t *testing.T) {
 	template := newWorker(t, nil)
-	associations := template.Resources("AWS::ECS::ClusterCapacityProviderAssociations")
-	if len(associations) != 1 {
-		t.Fatalf("associations %v", associations)
-	}
-	var association string
-	for id := range associations {
-		association = id
-	}
+	association := template.ID("AWS::ECS::ClusterCapacityProviderAssociations")
 	template.HasResource("AWS::ECS::Service", map[string]any{
 		"Properties": map[string]any{
 			"CapacityProviderStrategy": []any{map[string]any{"CapacityProvider": "FARGATE", "Weight": 1}},

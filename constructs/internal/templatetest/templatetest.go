@@ -169,15 +169,30 @@ func (tt *Template) Resources(typ string) map[string]map[string]any {
 // Properties returns the Properties of the one resource of type.
 func (tt *Template) Properties(typ string) map[string]any {
 	tt.t.Helper()
+	_, r := tt.one(typ)
+	props, _ := r["Properties"].(map[string]any)
+	return props
+}
+
+// ID returns the logical id of the one resource of type.
+func (tt *Template) ID(typ string) string {
+	tt.t.Helper()
+	id, _ := tt.one(typ)
+	return id
+}
+
+// one returns the one resource of type and its logical id, and fails the
+// test when there is not exactly one.
+func (tt *Template) one(typ string) (string, map[string]any) {
+	tt.t.Helper()
 	resources := tt.Resources(typ)
 	if len(resources) != 1 {
 		tt.t.Fatalf("%d resources of type %s, want 1", len(resources), typ)
 	}
-	for _, r := range resources {
-		props, _ := r["Properties"].(map[string]any)
-		return props
+	for id, r := range resources {
+		return id, r
 	}
-	return nil
+	return "", nil
 }
 
 // Absent is the matcher of a property that must not be set.
