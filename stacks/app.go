@@ -19,9 +19,11 @@ import (
 func FeatureFlags() map[string]any { return featureflags.Map() }
 
 // NewApp returns a CDK app whose context starts with FeatureFlags and
-// stack traces off (they would name jsii's temporary directory), then
-// props.Context (nil props: none): the CDK CLI's context (cdk.json and -c)
-// is set after all of them and overrides them.
+// stack traces off (featureflags.NoStackTraces: they would name jsii's
+// temporary directory), then props.Context (nil props: none), which
+// overrides them. The CDK CLI's context (cdk.json and -c) is set after all
+// of them and overrides the feature flags; CDK_DEBUG=true (cdk --debug)
+// brings back the resources' stack traces.
 func NewApp(props *awscdk.AppProps) awscdk.App {
 	p := awscdk.AppProps{}
 	if props != nil {

@@ -33,18 +33,23 @@ func DependOnCapacityProviders(service awsecs.BaseService, cluster awsecs.IClust
 		&awscdk.AspectOptions{Priority: awscdk.AspectPriority_READONLY()})
 }
 
-// associationDependency is the aspect of DependOnCapacityProviders.
+// associationDependency is the aspect of DependOnCapacityProviders. It
+// visits every construct under the service, each visit a call from jsii's
+// kernel, so it reads as little as it can over jsii: the service's path
+// once, and nothing once it has found the service.
 type associationDependency struct {
 	service awsecs.BaseService
-	path    string // the service's, read once: the aspect visits each construct under it
+	path    string
 	cluster awsecs.ICluster
+	done    bool
 }
 
 // Visit adds the dependency when it visits the service itself.
 func (a *associationDependency) Visit(node constructs.IConstruct) {
-	if *node.Node().Path() != a.path {
+	if a.done || *node.Node().Path() != a.path {
 		return
 	}
+	a.done = true
 	for _, child := range *a.cluster.Node().Children() {
 		if resource, ok := child.(awscdk.CfnResource); ok && *awscdk.CfnResource_IsCfnResource(child) &&
 			*resource.CfnResourceType() == "AWS::ECS::ClusterCapacityProviderAssociations" {

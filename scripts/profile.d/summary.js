@@ -18,7 +18,7 @@ const phases = [
 	["aspects (cdk-nag's rules)", "invokeAspectsV2"],
 	["module loading", "require"],
 	["construct creation (jsii create)", "_Kernel_create"],
-	["waiting for the Go app", "readSync"],
+	["waiting for the Go app", "readLine"], // the kernel's read of its next request
 	["garbage collection", "(garbage collector)"],
 ];
 const inclusive = new Map();
@@ -31,13 +31,19 @@ for (const [id, t] of time) {
 	const frame = nodes.get(id).callFrame;
 	const where = frame.url.startsWith("wasm") ? "wasm (the validation engine)" : `${frame.functionName || "(anonymous)"} ${frame.url.replace(/.*\/node_modules\//, "")}`;
 	self.set(where, (self.get(where) || 0) + t);
+	// From the sample's function up to the root: the functions above a
+	// require frame were loading a module.
 	const seen = new Set();
-	for (let x = id; x !== undefined; x = parent.get(x)) seen.add(nodes.get(x).callFrame.functionName);
-	if (!seen.has("require") && !seen.has("readSync")) own += t;
-	for (const name of seen) {
-		inclusive.set(name, (inclusive.get(name) || 0) + t);
-		if (seen.has("require")) loading.set(name, (loading.get(name) || 0) + t);
+	const loadingIn = new Set();
+	for (let x = id, below = false; x !== undefined; x = parent.get(x)) {
+		const name = nodes.get(x).callFrame.functionName;
+		seen.add(name);
+		if (below) loadingIn.add(name);
+		below ||= name === "require";
 	}
+	if (!seen.has("require") && !seen.has("readLine")) own += t;
+	for (const name of seen) inclusive.set(name, (inclusive.get(name) || 0) + t);
+	for (const name of loadingIn) loading.set(name, (loading.get(name) || 0) + t);
 }
 console.log(`${ms(total)}  the kernel's main thread in all`);
 console.log(`${ms(own)}  of it neither loading modules nor waiting for the Go app`);
