@@ -7,6 +7,7 @@ package templatetest
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
 	"strings"
@@ -43,14 +44,14 @@ var (
 	unsafe = regexp.MustCompile(`[^A-Za-z0-9-]+`)
 )
 
-// App returns a new App with djangocdk's feature flags (internal/featureflags). Each stack gets its
-// own: an App cannot be synthesized again once its tree has changed, and
-// an App costs little beside the node process, which the binary shares.
+// App returns a new App with djangocdk's feature flags and stack traces
+// off, as stacks.NewApp starts its apps (internal/featureflags). Each
+// stack gets its own: an App cannot be synthesized again once its tree has
+// changed, and an App costs little beside the node process, which the
+// binary shares.
 func App() awscdk.App {
-	context := map[string]any{}
-	for k, v := range flags {
-		context[k] = v
-	}
+	context := featureflags.NoStackTraces()
+	maps.Copy(context, flags)
 	// No outdir: the CDK makes a temporary one for each App, which jsii's
 	// node process removes as it exits.
 	return awscdk.NewApp(&awscdk.AppProps{Context: &context})
